@@ -1,0 +1,13 @@
+import { blueprintInstance } from "./blueprint-instance";
+import { blueprintTemplate } from "./blueprint-template";
+import { deployment } from "./deployment";
+import type { Blueprint } from "./dsl";
+import { environment } from "./environment";
+import { image } from "./image";
+import { product } from "./product";
+
+export { product, image, environment, deployment, blueprintTemplate, blueprintInstance };
+export type { Blueprint } from "./dsl";
+
+/** The whole catalog, relation targets before the blueprints that point at them. */
+export const CATALOG: readonly Blueprint[] = [product, image, environment, deployment, blueprintTemplate, blueprintInstance];

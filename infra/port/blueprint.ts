@@ -1,0 +1,88 @@
+// Port blueprints as Pulumi resources. A property's type is permanent in Port: changing it means
+// dropping the property (and every entity's value) and adding it again, so it is refused at
+// preview time unless the stack explicitly allows the data loss.
+import * as pulumi from "@pulumi/pulumi";
+import type { PortClient } from "../../clients/port";
+import { canonicalBlueprint, JsonObject } from "./canonical";
+import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
+
+type Properties = Record<string, { type?: unknown; items?: { type?: unknown } }>;
+
+function propertiesOf(body: JsonObject | undefined): Properties {
+  const schema = (body?.schema ?? {}) as { properties?: Properties };
+  return schema.properties ?? {};
+}
+
+/** Properties present on both sides whose type (or array item type) differs. */
+export function typeChanges(olds: JsonObject | undefined, news: JsonObject): { key: string; from: string; to: string }[] {
+  const before = propertiesOf(olds);
+  const after = propertiesOf(news);
+  const out: { key: string; from: string; to: string }[] = [];
+  for (const key of Object.keys(after).sort()) {
+    const a = before[key];
+    const b = after[key];
+    if (!a) continue;
+    const from = `${String(a.type)}${a.items?.type ? `<${String(a.items.type)}>` : ""}`;
+    const to = `${String(b.type)}${b.items?.type ? `<${String(b.items.type)}>` : ""}`;
+    if (from !== to) out.push({ key, from, to });
+  }
+  return out;
+}
+
+function checkTypeChanges(olds: PortObjectInputs | undefined, news: PortObjectInputs): CheckFailure[] {
+  if (!olds || news.options?.allowPropertyTypeChange) return [];
+  return typeChanges(olds.body, news.body).map((c) => ({
+    property: `body.schema.properties.${c.key}`,
+    reason:
+      `blueprint "${news.identifier}": property "${c.key}" would change type ${c.from} → ${c.to}. Port cannot change a property's type; ` +
+      `the property would be dropped with every entity's value. Rename the property instead, or set developer-portal:allowPropertyTypeChange to true to accept the data loss.`,
+  }));
+}
+
+/** Allowed type change: drop the changed properties first, then put the new schema. */
+async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
+  const changed = typeChanges(olds.body, news.body).map((c) => c.key);
+  if (changed.length > 0) {
+    const interim = JSON.parse(JSON.stringify(news.body)) as { schema: { properties: Record<string, unknown>; required?: string[] } };
+    for (const key of changed) delete interim.schema.properties[key];
+    interim.schema.required = (interim.schema.required ?? []).filter((k) => !changed.includes(k));
+    await client.replaceBlueprint(news.identifier, interim as unknown as JsonObject);
+  }
+  return (await client.replaceBlueprint(news.identifier, news.body)) as JsonObject;
+}
+
+export const blueprintProvider = new PortObjectProvider({
+  kind: "blueprint",
+  get: (client, id) => client.getBlueprint(id) as Promise<JsonObject | undefined>,
+  create: (client, body) => client.createBlueprint(body) as Promise<JsonObject>,
+  replace: (client, id, body) => client.replaceBlueprint(id, body) as Promise<JsonObject>,
+  remove: (client, id) => client.deleteBlueprint(id),
+  canonical: canonicalBlueprint,
+  checkChange: checkTypeChanges,
+  update: updateBlueprint,
+});
+
+export interface PortBlueprintArgs {
+  /** Port API base URL. */
+  readonly baseUrl: pulumi.Input<string>;
+  /** The blueprint body exactly as Port receives it. */
+  readonly body: JsonObject;
+  /** Accept dropping a property whose type changes (Port loses its values). */
+  readonly allowPropertyTypeChange?: boolean;
+}
+
+export class PortBlueprint extends pulumi.dynamic.Resource {
+  declare readonly identifier: pulumi.Output<string>;
+  declare readonly body: pulumi.Output<JsonObject>;
+
+  constructor(name: string, args: PortBlueprintArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      blueprintProvider,
+      name,
+      { baseUrl: args.baseUrl, identifier: String(args.body.identifier), body: args.body, options: { allowPropertyTypeChange: args.allowPropertyTypeChange ?? false } },
+      opts,
+      "port",
+      "Blueprint",
+    );
+  }
+}

@@ -1,0 +1,95 @@
+// The Port catalog as one component: blueprints (relation targets first), actions on them,
+// and declared entity sets, with the dependencies Port's ordering rules require.
+import * as pulumi from "@pulumi/pulumi";
+import type { PortAction } from "../../actions/action";
+import type { Blueprint } from "../../blueprints/dsl";
+import type { DeclaredEntity, JsonObject } from "./canonical";
+import { PortActionResource } from "./action";
+import { PortBlueprint } from "./blueprint";
+import { PortEntitySet } from "./entity-set";
+
+export interface EntitySetDeclaration {
+  /** Blueprint identifier the entities belong to. */
+  readonly blueprint: string;
+  readonly entities: DeclaredEntity[];
+}
+
+export interface PortCatalogArgs {
+  /** Port API base URL. */
+  readonly baseUrl: pulumi.Input<string>;
+  /** Blueprints, any order (dependencies come from their relations). */
+  readonly blueprints: readonly Blueprint[];
+  readonly actions: readonly PortAction[];
+  /** Entities the stack declares, one set per blueprint. */
+  readonly entitySets: readonly EntitySetDeclaration[];
+  /** Accept dropping properties whose type changes. */
+  readonly allowPropertyTypeChange?: boolean;
+}
+
+export class PortCatalog extends pulumi.ComponentResource {
+  /** Blueprint resources by identifier. */
+  readonly blueprints: Record<string, PortBlueprint> = {};
+  readonly actions: Record<string, PortActionResource> = {};
+  readonly entitySets: Record<string, PortEntitySet> = {};
+
+  constructor(name: string, args: PortCatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("portal:port:Catalog", name, {}, opts);
+    const byId = new Map(args.blueprints.map((b) => [b.identifier, b]));
+    const create = (bp: Blueprint, path: string[]): PortBlueprint => {
+      const existing = this.blueprints[bp.identifier];
+      if (existing) return existing;
+      if (path.includes(bp.identifier)) throw new Error(`circular blueprint relations: ${[...path, bp.identifier].join(" → ")}`);
+      const deps = bp.dependsOn.map((target) => {
+        const dep = byId.get(target);
+        if (!dep) throw new Error(`blueprint ${bp.identifier} relates to ${target}, which the catalog does not declare`);
+        return create(dep, [...path, bp.identifier]);
+      });
+      const resource = new PortBlueprint(
+        `${name}-blueprint-${bp.identifier}`,
+        { baseUrl: args.baseUrl, body: bp.body as unknown as JsonObject, allowPropertyTypeChange: args.allowPropertyTypeChange },
+        { parent: this, dependsOn: deps },
+      );
+      this.blueprints[bp.identifier] = resource;
+      return resource;
+    };
+    for (const bp of args.blueprints) create(bp, []);
+
+    for (const action of args.actions) {
+      const target = this.blueprints[action.blueprint];
+      if (!target) throw new Error(`action ${action.identifier} is on blueprint ${action.blueprint}, which the catalog does not declare`);
+      this.actions[action.identifier] = new PortActionResource(
+        `${name}-action-${action.identifier}`,
+        { baseUrl: args.baseUrl, body: action.body as unknown as JsonObject },
+        { parent: this, dependsOn: [target] },
+      );
+    }
+
+    // Entity sets after their blueprint and after the sets their relations point into.
+    const sets = new Map(args.entitySets.map((s) => [s.blueprint, s]));
+    const createSet = (set: EntitySetDeclaration): PortEntitySet => {
+      const existing = this.entitySets[set.blueprint];
+      if (existing) return existing;
+      const bp = byId.get(set.blueprint);
+      const target = this.blueprints[set.blueprint];
+      if (!bp || !target) throw new Error(`entities declared for blueprint ${set.blueprint}, which the catalog does not declare`);
+      const deps: pulumi.Resource[] = [target];
+      for (const related of bp.dependsOn) {
+        const relatedSet = sets.get(related);
+        if (relatedSet) deps.push(createSet(relatedSet));
+      }
+      const resource = new PortEntitySet(
+        `${name}-entities-${set.blueprint}`,
+        { baseUrl: args.baseUrl, blueprint: set.blueprint, entities: [...set.entities].sort((a, b) => (a.identifier < b.identifier ? -1 : 1)) },
+        { parent: this, dependsOn: deps },
+      );
+      this.entitySets[set.blueprint] = resource;
+      return resource;
+    };
+    for (const set of args.entitySets) createSet(set);
+
+    this.registerOutputs({
+      blueprints: Object.keys(this.blueprints),
+      actions: Object.keys(this.actions),
+    });
+  }
+}

@@ -1,0 +1,100 @@
+// A dynamic provider for one Port object addressed by identifier (blueprint, action, page):
+// create/read/update/delete over the REST API, diff on the canonical form, delete-before-replace
+// when the identifier changes, 404 on read = gone. Kinds differ only in routes, canonical form
+// and optional checks, which an ObjectKind supplies.
+import type * as pulumi from "@pulumi/pulumi";
+import type { PortClient } from "../../clients/port";
+import { deepEqual, JsonObject } from "./canonical";
+import { ConfigureRequest, PortConnection } from "./connection";
+
+/** Inputs (and outputs) of every single-object Port resource. */
+export interface PortObjectInputs {
+  /** Port API base URL, e.g. https://api.port.io. */
+  readonly baseUrl: string;
+  readonly identifier: string;
+  /** Exactly the JSON body sent to Port. */
+  readonly body: JsonObject;
+  /** Kind-specific switches (e.g. allowPropertyTypeChange for blueprints). */
+  readonly options?: Record<string, boolean>;
+}
+
+export interface CheckFailure {
+  readonly property: string;
+  readonly reason: string;
+}
+
+export interface ObjectKind {
+  /** Human name used in messages ("blueprint"). */
+  readonly kind: string;
+  get(client: PortClient, identifier: string): Promise<JsonObject | undefined>;
+  create(client: PortClient, body: JsonObject): Promise<JsonObject>;
+  replace(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject>;
+  remove(client: PortClient, identifier: string): Promise<void>;
+  canonical(body: unknown): JsonObject;
+  /** Extra validation of a change, run at preview time. */
+  checkChange?(olds: PortObjectInputs | undefined, news: PortObjectInputs): CheckFailure[];
+  /** Replaces `replace` for updates that need more than one call. */
+  update?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject>;
+}
+
+export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
+  private readonly connection = new PortConnection();
+
+  constructor(private readonly kind: ObjectKind) {}
+
+  async configure(req: ConfigureRequest): Promise<void> {
+    this.connection.configure(req);
+  }
+
+  async check(olds: Partial<PortObjectInputs>, news: PortObjectInputs): Promise<pulumi.dynamic.CheckResult> {
+    const failures: CheckFailure[] = [];
+    if (news.body?.identifier !== news.identifier) {
+      failures.push({ property: "body", reason: `${this.kind.kind} body identifier ${JSON.stringify(news.body?.identifier)} differs from resource identifier ${JSON.stringify(news.identifier)}` });
+    }
+    const previous = olds && olds.identifier ? (olds as PortObjectInputs) : undefined;
+    failures.push(...(this.kind.checkChange?.(previous, news) ?? []));
+    return failures.length > 0 ? { failures } : { inputs: news };
+  }
+
+  async diff(_id: string, olds: PortObjectInputs, news: PortObjectInputs): Promise<pulumi.dynamic.DiffResult> {
+    const replaces: string[] = [];
+    if (olds.identifier !== news.identifier) replaces.push("identifier");
+    if (olds.baseUrl !== news.baseUrl) replaces.push("baseUrl");
+    const bodyChanged = !deepEqual(this.kind.canonical(olds.body), this.kind.canonical(news.body));
+    const optionsChanged = !deepEqual(olds.options ?? {}, news.options ?? {});
+    return {
+      changes: replaces.length > 0 || bodyChanged || optionsChanged,
+      replaces,
+      // Port identifiers are unique: the new object cannot exist beside the old one.
+      deleteBeforeReplace: replaces.length > 0,
+    };
+  }
+
+  async create(inputs: PortObjectInputs): Promise<pulumi.dynamic.CreateResult> {
+    const client = this.connection.client(inputs.baseUrl);
+    const stored = await this.kind.create(client, inputs.body);
+    return { id: inputs.identifier, outs: this.outputs(inputs, stored) };
+  }
+
+  async read(id: string, props: PortObjectInputs): Promise<pulumi.dynamic.ReadResult> {
+    const live = await this.kind.get(this.connection.client(props.baseUrl), id);
+    if (!live) return {}; // gone: Pulumi drops it from state and plans a create
+    const outs = this.outputs({ ...props, identifier: id }, live);
+    return { id, props: outs, inputs: outs };
+  }
+
+  async update(id: string, olds: PortObjectInputs, news: PortObjectInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const client = this.connection.client(news.baseUrl);
+    const stored = this.kind.update ? await this.kind.update(client, olds, news) : await this.kind.replace(client, id, news.body);
+    return { outs: this.outputs(news, stored) };
+  }
+
+  async delete(id: string, props: PortObjectInputs): Promise<void> {
+    await this.kind.remove(this.connection.client(props.baseUrl), id);
+  }
+
+  /** Outputs carry Port's stored object in canonical form, so refresh and diff compare like with like. */
+  private outputs(inputs: PortObjectInputs, stored: JsonObject): PortObjectInputs {
+    return { baseUrl: inputs.baseUrl, identifier: inputs.identifier, body: this.kind.canonical(stored), ...(inputs.options ? { options: inputs.options } : {}) };
+  }
+}

@@ -1,0 +1,182 @@
+// The stack's configuration: one zod schema for every key under the project namespace, parsed
+// before any resource is registered. A bad value fails with the key, the value and what was
+// expected; an unknown key (a typo) fails too instead of being silently ignored.
+import { z } from "zod";
+import { environmentIdentifier, isEntityIdentifier } from "../blueprints/identifiers";
+import { ENVIRONMENT_KINDS, TEMPLATE_STATUSES } from "../blueprints/vocabulary";
+import { agentConfigSchema } from "../infra/agent-config";
+import { codefreshConfigSchema } from "../pipelines/config";
+
+/** The Pulumi project name, i.e. the config namespace. */
+export const PROJECT = "developer-portal";
+
+/** Keys that must be set as Pulumi secrets (`pulumi config set --secret`); never in the schema below. */
+export const SECRET_KEYS = ["portClientId", "portClientSecret", "codefreshApiKey", "kafkaUsername", "kafkaPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+const identifier = () => z.string().refine(isEntityIdentifier, "a Port identifier: letters, digits and @_.+:/=- (max 1000)");
+
+function environmentSchema() {
+  return z
+    .object({
+      /** Short name within the product, e.g. "dev" or "prod-eu". */
+      name: z.string().min(1).max(100),
+      kind: z.enum(ENVIRONMENT_KINDS),
+      /** Explicit entity identifier; default "<product>-<name>". */
+      identifier: identifier().optional(),
+      title: z.string().min(1).max(200).optional(),
+    })
+    .strict();
+}
+
+function productSchema() {
+  return z
+    .object({
+      identifier: identifier(),
+      title: z.string().min(1).max(200),
+      description: z.string().max(2000).optional(),
+      repository: z.url().optional(),
+      owningTeam: z.string().min(1).max(200).optional(),
+      bambooKey: z.string().min(1).max(100).optional(),
+      environments: z.array(environmentSchema()).default([]),
+    })
+    .strict();
+}
+
+function templateSchema() {
+  return z
+    .object({
+      identifier: identifier(),
+      title: z.string().min(1).max(200),
+      modulePath: z.string().min(1),
+      repoUrl: z.url().optional(),
+      inputsRequired: z.array(z.string().min(1)).default([]),
+      owner: z.string().min(1).optional(),
+      status: z.enum(TEMPLATE_STATUSES).default("approved"),
+      version: z.string().min(1).optional(),
+    })
+    .strict();
+}
+
+export function stackConfigSchema() {
+  return z
+    .object({
+      port: z
+        .object({
+          /** Port organisation id: the Kafka topic and consumer-group prefix. */
+          orgId: z.string().regex(/^org_[A-Za-z0-9]+$/, 'Port org id like "org_AbC123"'),
+          region: z.enum(["eu", "us"]).default("eu"),
+          /** Explicit API base URL (overrides region), e.g. for a proxy. */
+          baseUrl: z.url().optional(),
+        })
+        .strict(),
+      products: z.array(productSchema()).default([]),
+      blueprintTemplates: z.array(templateSchema()).default([]),
+      approvals: z.object({ production: z.boolean().default(true) }).strict().default({ production: true }),
+      porc: z.object({ url: z.url() }).strict().optional(),
+      /** Accept that changing a property's type drops its values in Port. */
+      allowPropertyTypeChange: z.boolean().default(false),
+      codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),
+      agent: agentConfigSchema().default(agentConfigSchema().parse({})),
+    })
+    .strict()
+    .superRefine((cfg, ctx) => {
+      const seen = new Map<string, string>();
+      cfg.products.forEach((p, i) => {
+        if (seen.has(p.identifier)) ctx.addIssue({ code: "custom", path: ["products", i, "identifier"], message: `duplicate product identifier (also ${seen.get(p.identifier)})` });
+        seen.set(p.identifier, `products[${i}]`);
+      });
+      const envs = new Map<string, string>();
+      cfg.products.forEach((p, i) =>
+        p.environments.forEach((e, j) => {
+          const id = e.identifier ?? environmentIdentifier(p.identifier, e.name);
+          if (envs.has(id)) ctx.addIssue({ code: "custom", path: ["products", i, "environments", j], message: `environment identifier "${id}" is declared twice (also ${envs.get(id)})` });
+          envs.set(id, `products[${i}].environments[${j}]`);
+        }),
+      );
+      const products = new Set(cfg.products.map((p) => p.identifier));
+      cfg.codefresh.services.forEach((s, i) => {
+        if (!products.has(s.product)) ctx.addIssue({ code: "custom", path: ["codefresh", "services", i, "product"], message: `no product "${s.product}" is declared under products` });
+      });
+    });
+}
+
+export type StackConfig = z.output<ReturnType<typeof stackConfigSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack config:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parse raw config values keyed by their short name (`port`, `products`, …). Secret keys are
+ * allowed to be present but are not part of the result (they stay Pulumi secret Outputs).
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if ((SECRET_KEYS as readonly string[]).includes(key)) continue;
+    plain[key] = value;
+  }
+  const result = stackConfigSchema().safeParse(plain);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, plain)));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+  const key = `${PROJECT}:${formatPath(issue.path)}`;
+  if (issue.code === "unrecognized_keys") {
+    return `${key}: unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (typo? see the README's config reference)`;
+  }
+  const value = valueAt(raw, issue.path);
+  const got = value === undefined ? "nothing" : JSON.stringify(value);
+  return `${key}: got ${got && got.length > 120 ? `${got.slice(0, 117)}...` : got}, expected ${issue.message}`;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const seg of path) out += typeof seg === "number" ? `[${seg}]` : out === "" ? String(seg) : `.${String(seg)}`;
+  return out || "(root)";
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const seg of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
+}
+
+/**
+ * Read this project's keys from a flat Pulumi config map ("developer-portal:port" → JSON text),
+ * as `pulumi.runtime.allConfig()` returns it.
+ */
+export function configFromPulumi(all: Record<string, string>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const prefix = `${PROJECT}:`;
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      raw[key] = text; // plain strings are stored unquoted
+    }
+  }
+  return raw;
+}
+
+/** Environment entities declared by the config, with their resolved identifiers. */
+export function declaredEnvironments(cfg: StackConfig) {
+  return cfg.products.flatMap((p) =>
+    p.environments.map((e) => ({
+      identifier: e.identifier ?? environmentIdentifier(p.identifier, e.name),
+      title: e.title ?? `${p.title} ${e.name}`,
+      kind: e.kind,
+      product: p.identifier,
+    })),
+  );
+}
