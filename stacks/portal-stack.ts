@@ -3,11 +3,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PortCatalog } from "../infra/port/catalog";
 import { declareCatalog } from "./catalog-declaration";
-import type { StackConfig } from "./config";
+import type { SecretKey, StackConfig } from "./config";
 
 export interface PortalStackArgs {
   /** Parsed, validated stack config. */
   readonly config: StackConfig;
+  /** Secret config values (Pulumi secret Outputs), for the agent's runtime secrets. */
+  readonly secrets: Record<SecretKey, pulumi.Input<string | undefined>>;
 }
 
 export class PortalStack extends pulumi.ComponentResource {

@@ -1,0 +1,9 @@
+// Entry point for `pulumi up` / `pulumi preview`: everything lives in stacks/program.ts so that
+// synth and the tests evaluate exactly the same program under mocks.
+import { runProgram } from "./stacks/program";
+
+const outputs = runProgram();
+
+export const portApiUrl = outputs.portApiUrl;
+export const blueprints = outputs.blueprints;
+export const actions = outputs.actions;

@@ -1,0 +1,89 @@
+// synth: evaluate the program for one stack under Pulumi mocks and write what `pulumi up` would
+// send — Port JSON, pipeline YAML, the resource list (secrets masked), the agent bundle and a
+// catalog overview — so people and CI can review a change without credentials or the CLI.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { PROJECT, SECRET_KEYS } from "../../stacks/config";
+import { installMocks, maskSecrets, RecordedResource } from "./mock-runtime";
+import { renderCatalogMarkdown } from "./catalog-markdown";
+import { writeResourceFiles } from "./writers";
+
+export interface SynthOptions {
+  /** Stack name: reads Pulumi.<stack>.yaml. */
+  readonly stack: string;
+  /** Output directory (created; replaced when it holds an earlier synth). */
+  readonly out: string;
+  /** Directory holding Pulumi.yaml (default: the current directory). */
+  readonly projectDir?: string;
+}
+
+export interface SynthResult {
+  readonly outDir: string;
+  /** Files written per kind (blueprints, actions, entities, pages, pipelines, agent). */
+  readonly counts: Record<string, number>;
+  readonly files: number;
+  readonly resources: number;
+}
+
+const MANIFEST = ".synth-manifest.json";
+
+/** Config values of a stack file as Pulumi's runtime expects them (JSON text per key). */
+export function readStackConfig(projectDir: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file} (is "${stack}" the stack name?)`);
+  const parsed = z.object({ config: z.record(z.string(), z.unknown()).default({}) }).loose().safeParse(parseYaml(fs.readFileSync(file, "utf8")) ?? {});
+  if (!parsed.success) throw new Error(`${file}: expected a mapping with a "config" section`);
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  for (const [rawKey, value] of Object.entries(parsed.data.config)) {
+    const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
+    const secure = z.object({ secure: z.string() }).safeParse(value);
+    if (secure.success) {
+      // Encrypted values cannot be read offline; synth shows them as masked placeholders.
+      config[key] = "[secret]";
+      secretKeys.push(key);
+      continue;
+    }
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const name of SECRET_KEYS) {
+    const key = `${PROJECT}:${name}`;
+    if (config[key] !== undefined && !secretKeys.includes(key)) {
+      throw new Error(`${file}: ${key} must be set with "pulumi config set --secret", not in plain text`);
+    }
+  }
+  return { config, secretKeys };
+}
+
+function prepareOutDir(outDir: string): void {
+  if (fs.existsSync(outDir)) {
+    const entries = fs.readdirSync(outDir);
+    if (entries.length > 0 && !entries.includes(MANIFEST)) {
+      throw new Error(`refusing to write into ${outDir}: it is not empty and holds no earlier synth output`);
+    }
+    fs.rmSync(outDir, { recursive: true, force: true });
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+}
+
+export async function synth(opts: SynthOptions): Promise<SynthResult> {
+  const projectDir = path.resolve(opts.projectDir ?? process.cwd());
+  const outDir = path.resolve(opts.out);
+  const { config, secretKeys } = readStackConfig(projectDir, opts.stack);
+
+  const run = await installMocks({ project: PROJECT, stack: opts.stack, config, secretKeys });
+  // Loaded after the mocks so the program's module-level Pulumi calls see them.
+  const { runProgram, loadConfig } = await import("../../stacks/program");
+  await run.run(() => ({ ...runProgram(loadConfig()) }));
+
+  prepareOutDir(outDir);
+  const counts = await writeResourceFiles(outDir, run.resources, projectDir);
+  const resourceList = run.resources.map((r: RecordedResource) => ({ type: r.type, name: r.name, parent: r.parent ?? null, inputs: maskSecrets(r.inputs) }));
+  fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(resourceList, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, "catalog.md"), renderCatalogMarkdown(run.resources, opts.stack));
+  const files = Object.values(counts).reduce((a, b) => a + b, 0) + 2;
+  fs.writeFileSync(path.join(outDir, MANIFEST), `${JSON.stringify({ stack: opts.stack, counts, resources: run.resources.length }, null, 2)}\n`);
+  return { outDir, counts, files, resources: run.resources.length };
+}
