@@ -80,7 +80,7 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
 
   prepareOutDir(outDir);
   const counts = await writeResourceFiles(outDir, run.resources, projectDir);
-  const resourceList = run.resources.map((r: RecordedResource) => ({ type: r.type, name: r.name, parent: r.parent ?? null, inputs: maskSecrets(r.inputs) }));
+  const resourceList = run.resources.map((r: RecordedResource) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn ?? [], inputs: maskSecrets(r.inputs) }));
   fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(resourceList, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, "catalog.md"), renderCatalogMarkdown(run.resources, opts.stack));
   const files = Object.values(counts).reduce((a, b) => a + b, 0) + 2;

@@ -9,6 +9,8 @@ export interface RecordedResource {
   readonly name: string;
   /** Name of the parent resource, when it has one (the stack itself has none). */
   parent?: string;
+  /** Names of the resources it explicitly waits for (`dependsOn`). */
+  dependsOn?: string[];
   readonly custom: boolean;
   /** Inputs as the engine received them; Pulumi secrets still wrapped (see isSecretValue). */
   readonly inputs: Record<string, unknown>;
@@ -79,7 +81,7 @@ export interface MockRun {
  */
 export async function installMocks(opts: { project: string; stack: string; config: Record<string, string>; secretKeys: string[] }): Promise<MockRun> {
   const resources: RecordedResource[] = [];
-  const parents: { type: string; name: string; parent: pulumi.Resource }[] = [];
+  const links: { type: string; name: string; parent?: pulumi.Resource; dependsOn: pulumi.Resource[] }[] = [];
   const names = new WeakMap<pulumi.Resource, string>();
 
   await pulumi.runtime.setMocks(
@@ -107,17 +109,22 @@ export async function installMocks(opts: { project: string; stack: string; confi
         // resource's parent is visible, so names are collected here and matched afterwards.
         pulumi.runtime.registerStackTransformation((args) => {
           names.set(args.resource, args.name);
-          if (args.opts.parent) parents.push({ type: args.type, name: args.name, parent: args.opts.parent });
+          const deps = args.opts.dependsOn;
+          const dependsOn = (Array.isArray(deps) ? deps : deps ? [deps] : []).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+          links.push({ type: args.type, name: args.name, parent: args.opts.parent, dependsOn });
           return undefined;
         });
         outputs = await program();
         return outputs;
       });
       await waitForRegistrations();
-      for (const { type, name, parent } of parents) {
-        const target = resources.find((r) => r.type === type && r.name === name);
-        const parentName = names.get(parent);
-        if (target && parentName) target.parent = parentName;
+      for (const link of links) {
+        const target = resources.find((r) => r.type === link.type && r.name === link.name);
+        if (!target) continue;
+        const parentName = link.parent ? names.get(link.parent) : undefined;
+        if (parentName) target.parent = parentName;
+        const deps = link.dependsOn.map((d) => names.get(d)).filter((n): n is string => n !== undefined);
+        if (deps.length > 0) target.dependsOn = deps.sort();
       }
       return outputs;
     },
