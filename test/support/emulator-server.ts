@@ -65,6 +65,11 @@ export class EmulatorServer {
   readonly requests: RecordedRequest[] = [];
   /** Milliseconds added before every answer. */
   latencyMs = 0;
+  /**
+   * Optional check run before routing (after faults): answering here short-circuits the route,
+   * e.g. a rate limiter's 429. Returning undefined lets the request through.
+   */
+  gate?: (req: EmulatedRequest) => EmulatedResponse | undefined;
 
   /** Maximum body size accepted; larger bodies get `tooLarge`'s answer. */
   constructor(
@@ -166,8 +171,10 @@ export class EmulatorServer {
     }
 
     const base = { method, path: url.pathname, query: url.searchParams, headers: req.headers, body, rawBody };
-    let answer: EmulatedResponse;
-    if (size > this.maxBodyBytes) {
+    let answer: EmulatedResponse | undefined = this.gate?.({ ...base, params: {} });
+    if (answer) {
+      // answered by the gate
+    } else if (size > this.maxBodyBytes) {
       answer = this.tooLarge;
     } else if (badJson) {
       answer = { status: 400, body: { ok: false, error: "invalid_json", message: "Body is not valid JSON" } };
