@@ -1,0 +1,28 @@
+// One batch of decoded records through the core: bounded concurrency, and records for the same
+// environment one after the other in Kafka order (a later deploy must not overtake an earlier one).
+import { handleRecord, RecordOutcome, AgentDeps } from "./deploy-record";
+import { prefetchEntities } from "./entity-lookup";
+import type { DecodedRecord } from "./kafka-records";
+import { runKeyed } from "./scheduler";
+
+export interface BatchSummary {
+  readonly records: number;
+  readonly outcomes: Partial<Record<RecordOutcome, number>>;
+}
+
+export async function handleBatch(deps: AgentDeps, records: readonly DecodedRecord[], concurrency: number): Promise<BatchSummary> {
+  // Offset order within each partition; partitions in the order the event lists them.
+  const partitions = [...new Set(records.map((r) => r.partitionKey))];
+  const ordered = [...records].sort((a, b) => partitions.indexOf(a.partitionKey) - partitions.indexOf(b.partitionKey) || a.offset - b.offset);
+  const requests = ordered.flatMap((r) => (r.message.kind === "request" ? [r.message.request] : []));
+  const lookup = prefetchEntities(deps.port, { images: requests.map((r) => r.image), environments: requests.map((r) => r.environment) });
+  const outcomes = await runKeyed(ordered, orderKey, concurrency, (r) => handleRecord(deps, r, r.message, lookup));
+  const counts: Partial<Record<RecordOutcome, number>> = {};
+  for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
+  return { records: records.length, outcomes: counts };
+}
+
+/** Deploys to one environment share a queue; anything else is independent. */
+function orderKey(r: DecodedRecord): string {
+  return r.message.kind === "request" ? `env:${r.message.request.environment}` : `record:${r.id}`;
+}

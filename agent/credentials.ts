@@ -1,0 +1,47 @@
+// Port and Codefresh credentials. Deployed agents read them from Secrets Manager through
+// Powertools Parameters (cached per container for five minutes, so a rotated secret is picked up
+// without a redeploy and a warm container makes no Secrets Manager call per record); local runs
+// read plain variables. Values never leave this module except into the clients' auth headers.
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { z } from "zod";
+import type { PortCredentials } from "../clients/port";
+import type { CredentialSource } from "./settings";
+
+/** Seconds a fetched secret is reused before Secrets Manager is asked again. */
+const SECRET_MAX_AGE_SECONDS = 300;
+
+export interface CredentialProviders {
+  readonly port: () => Promise<PortCredentials>;
+  readonly codefreshApiKey: () => Promise<string>;
+}
+
+export function credentialProviders(source: CredentialSource): CredentialProviders {
+  if (source.kind === "environment") {
+    const port = { clientId: source.portClientId, clientSecret: source.portClientSecret };
+    return { port: async () => port, codefreshApiKey: async () => source.codefreshApiKey };
+  }
+  // One provider (and SDK client) per container; the SDK honours AWS_ENDPOINT_URL_SECRETS_MANAGER.
+  const secrets = new SecretsProvider();
+  const read = async (arn: string, what: string): Promise<string> => {
+    const value = await secrets.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS });
+    if (typeof value !== "string" || value.length === 0) throw new Error(`secret for ${what} is empty or binary`);
+    return value;
+  };
+  const portShape = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
+  return {
+    port: async () => {
+      const raw = await read(source.portSecretArn, "Port credentials");
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch {
+        // Never echo the value: it is a secret even when malformed.
+        throw new Error("Port credentials secret is not JSON {\"clientId\",\"clientSecret\"}");
+      }
+      const parsed = portShape.safeParse(json);
+      if (!parsed.success) throw new Error("Port credentials secret lacks clientId/clientSecret");
+      return parsed.data;
+    },
+    codefreshApiKey: async () => (await read(source.codefreshSecretArn, "Codefresh API key")).trim(),
+  };
+}

@@ -1,0 +1,51 @@
+// AWS Lambda entry points: `handler` (self-managed Kafka event source) and `reaper` (schedule).
+// Settings are read and clients built once per container, at cold start; a settings problem is
+// logged as one line at start and every invocation fails with it (records stay on the topic
+// until the configuration is fixed, instead of being consumed by a broken agent).
+import type { Context } from "aws-lambda";
+import { handleBatch, BatchSummary } from "./batch";
+import { decodeKafkaEvent } from "./kafka-records";
+import { errorText, logger } from "./log";
+import { reap, ReapSummary } from "./reaper";
+import { Agent, createAgent } from "./runtime";
+import { loadAgentSettings } from "./settings";
+
+let agent: Agent | undefined;
+let startupError: Error | undefined;
+try {
+  agent = createAgent(loadAgentSettings());
+} catch (err) {
+  startupError = err instanceof Error ? err : new Error(String(err));
+  logger.error(startupError.message);
+}
+
+function ready(): Agent {
+  if (!agent) throw startupError ?? new Error("agent settings: not loaded");
+  return agent;
+}
+
+export async function handler(event: unknown, context?: Context): Promise<BatchSummary> {
+  const { deps, settings } = ready();
+  if (context) logger.addContext(context);
+  let records;
+  try {
+    records = decodeKafkaEvent(event);
+  } catch (err) {
+    // Not a Kafka event at all (a mis-wired trigger): nothing to retry, say so and move on.
+    logger.error("event ignored", { reason: errorText(err) });
+    return { records: 0, outcomes: {} };
+  }
+  const summary = await handleBatch(deps, records, settings.concurrency);
+  logger.info("batch handled", { count: summary.records, outcome: JSON.stringify(summary.outcomes) });
+  return summary;
+}
+
+export async function reaper(_event?: unknown, context?: Context): Promise<ReapSummary> {
+  const { deps, settings } = ready();
+  if (context) logger.addContext(context);
+  return reap(deps, {
+    claimLeaseMs: settings.claimLeaseSeconds * 1000,
+    lockLeaseMs: settings.lockLeaseSeconds * 1000,
+    concurrency: settings.concurrency,
+  });
+}

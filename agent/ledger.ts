@@ -1,0 +1,174 @@
+// The run ledger: one DynamoDB item per Port run id, written with conditional expressions so
+// that a redelivered record starts no second build and two reapers never close one run twice.
+//
+// Life of an item:   claimed ──build started──▶ started ──run closed──▶ closed
+//                       │                          ▲
+//                       ├──refused/failed──▶ done  │ (reaper adopts a build found by annotation)
+//                       └──────────────────────────┘
+// "closing" is a reaper's short lock (token + time) so a second reaper backs off, and a reaper
+// that died holding it is replaced once the lock is stale.
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+
+export const LEDGER_STATES = ["claimed", "started", "refused", "failed", "closing", "closed"] as const;
+export type LedgerState = (typeof LEDGER_STATES)[number];
+
+function entrySchema() {
+  return z.object({
+    runId: z.string(),
+    state: z.enum(LEDGER_STATES),
+    pipeline: z.string(),
+    environment: z.string(),
+    claimedAt: z.number(),
+    updatedAt: z.number(),
+    expiresAt: z.number(),
+    buildId: z.string().optional(),
+    buildUrl: z.string().optional(),
+    lockToken: z.string().optional(),
+    lockedAt: z.number().optional(),
+    reason: z.string().optional(),
+  });
+}
+export type LedgerEntry = z.output<ReturnType<typeof entrySchema>>;
+
+export interface LedgerOptions {
+  readonly table: string;
+  readonly ttlDays: number;
+  /** Injected for tests; by default one client per container (honours AWS_ENDPOINT_URL_DYNAMODB). */
+  readonly client?: DynamoDBClient;
+  readonly now?: () => number;
+}
+
+export class RunLedger {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly ttlSeconds: number;
+  private readonly now: () => number;
+  private readonly schema = entrySchema();
+
+  constructor(opts: LedgerOptions) {
+    this.doc = DynamoDBDocumentClient.from(opts.client ?? new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    this.table = opts.table;
+    this.ttlSeconds = opts.ttlDays * 86_400;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** First sighting of a run id wins; false means someone already claimed it (a redelivery). */
+  async claim(runId: string, what: { pipeline: string; environment: string }): Promise<boolean> {
+    const now = this.now();
+    const item: LedgerEntry = { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds };
+    return this.conditional(() =>
+      this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(runId)" })),
+    );
+  }
+
+  async get(runId: string): Promise<LedgerEntry | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { runId }, ConsistentRead: true }));
+    return out.Item ? this.schema.parse(out.Item) : undefined;
+  }
+
+  /** claimed → started; false when the item was not in the expected state. */
+  markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean> {
+    return this.transition(runId, "claimed", "started", { buildId: build.buildId, buildUrl: build.buildUrl });
+  }
+
+  /** claimed → refused/failed (the run was reported FAILURE, nothing was started). */
+  markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean> {
+    return this.transition(runId, "claimed", state, { reason: reason.slice(0, 500) });
+  }
+
+  /**
+   * Take the reaper's lock on an entry in `from` state, or on one whose previous reaper's lock
+   * went stale. Resolves with the lock token, or undefined when another reaper holds it.
+   */
+  async lock(runId: string, from: "claimed" | "started", staleBefore: number): Promise<string | undefined> {
+    const token = `${this.now()}-${Math.random().toString(36).slice(2, 10)}`;
+    const won = await this.conditional(() =>
+      this.doc.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { runId },
+        UpdateExpression: "SET #s = :closing, lockToken = :t, lockedAt = :now, updatedAt = :now",
+        ConditionExpression: "#s = :from OR (#s = :closing AND lockedAt < :stale)",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":closing": "closing", ":t": token, ":now": this.now(), ":from": from, ":stale": staleBefore },
+      })),
+    );
+    return won ? token : undefined;
+  }
+
+  /** Release a reaper lock into a new state (started after adopting a build, closed when done). */
+  release(runId: string, token: string, to: "started" | "closed", fields: { buildId?: string; buildUrl?: string; reason?: string } = {}): Promise<boolean> {
+    const sets = Object.entries(fields).filter(([, v]) => v !== undefined);
+    return this.conditional(() =>
+      this.doc.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { runId },
+        UpdateExpression: `SET #s = :to, updatedAt = :now${sets.map(([k]) => `, ${k} = :${k}`).join("")} REMOVE lockToken, lockedAt`,
+        ConditionExpression: "#s = :closing AND lockToken = :t",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":to": to, ":now": this.now(), ":closing": "closing", ":t": token, ...Object.fromEntries(sets.map(([k, v]) => [`:${k}`, v])) },
+      })),
+    );
+  }
+
+  /** started (or a dead reaper's closing) → closed, when the pipeline already closed the run itself. */
+  markClosed(runId: string, staleBefore: number): Promise<boolean> {
+    return this.conditional(() =>
+      this.doc.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { runId },
+        UpdateExpression: "SET #s = :closed, updatedAt = :now REMOVE lockToken, lockedAt",
+        ConditionExpression: "#s = :started OR (#s = :closing AND lockedAt < :stale)",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":closed": "closed", ":now": this.now(), ":started": "started", ":closing": "closing", ":stale": staleBefore },
+      })),
+    );
+  }
+
+  /** Entries the reaper may have to act on. A scan: the ledger only holds TTL-bounded recent runs. */
+  async listOpen(): Promise<LedgerEntry[]> {
+    const out: LedgerEntry[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new ScanCommand({
+        TableName: this.table,
+        FilterExpression: "#s IN (:c, :s, :x)",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":c": "claimed", ":s": "started", ":x": "closing" },
+        ExclusiveStartKey: start,
+      }));
+      for (const item of page.Items ?? []) {
+        const parsed = this.schema.safeParse(item);
+        if (parsed.success) out.push(parsed.data);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  private transition(runId: string, from: LedgerState, to: LedgerState, fields: Record<string, string>): Promise<boolean> {
+    const keys = Object.keys(fields);
+    return this.conditional(() =>
+      this.doc.send(new UpdateCommand({
+        TableName: this.table,
+        Key: { runId },
+        UpdateExpression: `SET #s = :to, updatedAt = :now${keys.map((k) => `, ${k} = :${k}`).join("")}`,
+        ConditionExpression: "#s = :from",
+        ExpressionAttributeNames: { "#s": "state" },
+        ExpressionAttributeValues: { ":to": to, ":from": from, ":now": this.now(), ...Object.fromEntries(keys.map((k) => [`:${k}`, fields[k]])) },
+      })),
+    );
+  }
+
+  /** Run a conditional write: true when it applied, false when its condition did not hold. */
+  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// The reaper: a scheduled pass over open ledger entries that makes sure no run stays stuck.
+// - started, build ended, run still IN_PROGRESS (pipeline hooks never ran): close the run with
+//   the build's outcome and mark the deployment entity;
+// - started, run no longer linked (crash after the build started, before Port was told): link it;
+// - claimed for longer than a Lambda can live (crash between claim and start, or an uncertain
+//   start): adopt the build carrying our port_run_id annotation, or close the run FAILURE.
+// Two reapers at once are safe: closing needs the entry's lock, taken by a conditional write.
+import { BLUEPRINTS, DEPLOYMENT, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
+import { deploymentIdentifier } from "../blueprints/identifiers";
+import { Build, isTerminalBuildStatus } from "../clients/codefresh";
+import { PortApiError } from "../clients/port";
+import { reapOutcome } from "./decision";
+import { AgentDeps, DEPLOYING_LABEL, reportFailure, runView } from "./deploy-record";
+import type { LedgerEntry } from "./ledger";
+import { errorText, logger } from "./log";
+import { runKeyed } from "./scheduler";
+
+export interface ReaperOptions {
+  /** A claim older than this belongs to an agent that died (must exceed the Lambda timeout). */
+  readonly claimLeaseMs: number;
+  /** A reaper lock older than this belongs to a reaper that died. */
+  readonly lockLeaseMs: number;
+  readonly concurrency: number;
+}
+
+export const REAP_OUTCOMES = ["closed", "adopted", "linked", "running", "already-closed", "waiting", "busy", "failed"] as const;
+export type ReapOutcome = (typeof REAP_OUTCOMES)[number];
+
+export interface ReapSummary {
+  readonly entries: number;
+  readonly outcomes: Partial<Record<ReapOutcome, number>>;
+}
+
+export async function reap(deps: AgentDeps, opts: ReaperOptions): Promise<ReapSummary> {
+  const entries = await deps.ledger.listOpen();
+  const results = await runKeyed(entries, (e) => e.runId, opts.concurrency, async (entry) => {
+    try {
+      return await reapOne(deps, opts, entry);
+    } catch (err) {
+      logger.error("reaper: entry failed", { runId: entry.runId, reason: errorText(err) });
+      return "failed" as const;
+    }
+  });
+  const outcomes: Partial<Record<ReapOutcome, number>> = {};
+  for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
+  logger.info("reaper pass done", { count: entries.length, outcome: JSON.stringify(outcomes) });
+  return { entries: entries.length, outcomes };
+}
+
+async function reapOne(deps: AgentDeps, opts: ReaperOptions, entry: LedgerEntry): Promise<ReapOutcome> {
+  const now = Date.now();
+  const staleLock = now - opts.lockLeaseMs;
+  if (entry.state === "closing" && (entry.lockedAt ?? 0) >= staleLock) return "busy";
+  const phase = entry.state === "closing" ? (entry.buildId ? "started" : "claimed") : entry.state;
+
+  if (phase === "claimed") {
+    if (now - entry.claimedAt < opts.claimLeaseMs) return "waiting";
+    const token = await deps.ledger.lock(entry.runId, "claimed", staleLock);
+    if (!token) return "busy";
+    const build = await findBuild(deps, entry);
+    if (!build) {
+      await reportFailure(deps, entry.runId, "The deploy agent stopped before it started the Codefresh build; run the action again");
+      await deps.ledger.release(entry.runId, token, "closed", { reason: "no build was started" });
+      logger.info("reaper: closed a run whose build never started", { runId: entry.runId });
+      return "closed";
+    }
+    const buildUrl = deps.codefresh.buildUrl(build.id);
+    await linkRun(deps, entry.runId, build.id, buildUrl);
+    await deps.ledger.release(entry.runId, token, "started", { buildId: build.id, buildUrl });
+    logger.info("reaper: adopted a build started by an agent that died", { runId: entry.runId, buildId: build.id });
+    const after = await closeIfEnded(deps, staleLock, { ...entry, state: "started", buildId: build.id, buildUrl }, build);
+    return after === "running" || after === "linked" ? "adopted" : after;
+  }
+
+  if (phase !== "started" || !entry.buildId) return "waiting";
+  const build = await deps.codefresh.getBuild(entry.buildId);
+  return closeIfEnded(deps, staleLock, entry, build);
+}
+
+async function closeIfEnded(deps: AgentDeps, staleLock: number, entry: LedgerEntry, build: Build | undefined): Promise<ReapOutcome> {
+  const buildId = entry.buildId!;
+  const buildUrl = entry.buildUrl ?? deps.codefresh.buildUrl(buildId);
+  const run = runView(await deps.port.getRun(entry.runId));
+  if (!run || run.status !== "IN_PROGRESS") {
+    // The pipeline reported (or someone closed the run): nothing left to do.
+    await deps.ledger.markClosed(entry.runId, staleLock);
+    return "already-closed";
+  }
+  if (build && !isTerminalBuildStatus(build.status)) {
+    if (run.externalRunId === buildId) return "running";
+    await linkRun(deps, entry.runId, buildId, buildUrl);
+    return "linked";
+  }
+  const token = await deps.ledger.lock(entry.runId, "started", staleLock);
+  if (!token) return "busy";
+  const outcome = reapOutcome(buildId, build?.status ?? "missing");
+  const summary = build ? outcome.summary : `Deploy build ${buildId} no longer exists in Codefresh`;
+  try {
+    await deps.port.upsertEntity(
+      BLUEPRINTS.deployment,
+      { identifier: deploymentIdentifier(entry.runId), properties: { [DEPLOYMENT.status]: build?.status ?? "error", [DEPLOYMENT.finishedAt]: build?.finished ?? new Date().toISOString() } },
+      { merge: true, runId: entry.runId },
+    );
+  } catch (err) {
+    logger.warn("reaper: deployment entity not updated", { runId: entry.runId, reason: errorText(err) });
+  }
+  try {
+    await deps.port.addRunLog(entry.runId, summary);
+    await deps.port.patchRun(entry.runId, { status: build ? outcome.status : "FAILURE", summary, link: buildUrl });
+  } catch (err) {
+    // Closed meanwhile by the pipeline: that report wins.
+    if (!(err instanceof PortApiError && err.status === 422)) throw err;
+  }
+  await deps.ledger.release(entry.runId, token, "closed", { reason: summary });
+  logger.info("reaper: closed run", { runId: entry.runId, buildId, buildStatus: build?.status ?? "missing" });
+  return "closed";
+}
+
+async function linkRun(deps: AgentDeps, runId: string, buildId: string, buildUrl: string): Promise<void> {
+  try {
+    await deps.port.patchRun(runId, { link: buildUrl, externalRunId: buildId, statusLabel: DEPLOYING_LABEL });
+  } catch (err) {
+    if (!(err instanceof PortApiError && (err.status === 404 || err.status === 422))) throw err;
+  }
+}
+
+/** The build an agent may have started for this run: same pipeline, since the claim, our annotation. */
+async function findBuild(deps: AgentDeps, entry: LedgerEntry): Promise<Build | undefined> {
+  if (entry.pipeline === "-") return undefined;
+  const pipeline = await deps.codefresh.getPipeline(entry.pipeline);
+  const pipelineId = (pipeline?.metadata as { id?: unknown } | undefined)?.id;
+  if (typeof pipelineId !== "string") return undefined;
+  // A minute of slack for clock skew between the agent and Codefresh.
+  const builds = await deps.codefresh.listBuilds({ pipelineId, startDate: new Date(entry.claimedAt - 60_000).toISOString() });
+  for (const build of builds) {
+    const annotations = await deps.codefresh.buildAnnotations(build.id);
+    if (annotations[RUN_ID_ANNOTATION] === entry.runId) return build;
+  }
+  return undefined;
+}

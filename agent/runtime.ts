@@ -1,0 +1,35 @@
+// Wiring: settings → clients, ledger and dependencies of the handlers. Built once per container
+// (Lambda) or process (Kubernetes), so tokens, secrets and SDK connections are reused.
+import { CodefreshClient } from "../clients/codefresh";
+import { RetryPolicy } from "../clients/http";
+import { PortClient } from "../clients/port";
+import { credentialProviders } from "./credentials";
+import type { AgentDeps } from "./deploy-record";
+import { RunLedger } from "./ledger";
+import type { AgentSettings } from "./settings";
+
+/**
+ * Retries well inside a Lambda invocation: ~10 s per attempt, at most ~5 s between attempts.
+ * Port's own advice (1 s base, 32 s cap) suits batch jobs, not a user waiting on a click.
+ */
+export const AGENT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retries: 4, baseDelayMs: 200, maxDelayMs: 5_000 };
+
+export interface Agent {
+  readonly settings: AgentSettings;
+  readonly deps: AgentDeps;
+}
+
+export function createAgent(settings: AgentSettings, policy: Partial<RetryPolicy> = {}): Agent {
+  const credentials = credentialProviders(settings.credentials);
+  const retry = { ...AGENT_RETRY_POLICY, ...policy };
+  return {
+    settings,
+    deps: {
+      port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry }),
+      codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry }),
+      ledger: new RunLedger({ table: settings.ledgerTable, ttlDays: settings.ledgerTtlDays }),
+      allowedPipelines: settings.allowedPipelines,
+      portAppUrl: settings.portAppUrl,
+    },
+  };
+}

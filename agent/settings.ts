@@ -1,0 +1,146 @@
+// The agent's settings, read from the environment once per start and validated with zod, so a
+// missing or malformed value fails at start with one line naming it, not deep inside a request.
+// Names are shared with the infrastructure code (infra/aws, infra/kubernetes): change both.
+import { z } from "zod";
+
+/** Where the Port and Codefresh credentials come from. */
+export type CredentialSource =
+  | { readonly kind: "secrets-manager"; readonly portSecretArn: string; readonly codefreshSecretArn: string }
+  | { readonly kind: "environment"; readonly portClientId: string; readonly portClientSecret: string; readonly codefreshApiKey: string };
+
+export interface AgentSettings {
+  readonly credentials: CredentialSource;
+  readonly portApiUrl: string;
+  readonly portAppUrl: string;
+  readonly codefreshApiUrl: string;
+  readonly ledgerTable: string;
+  /** Full pipeline names ("project/pipeline") the agent may start. */
+  readonly allowedPipelines: readonly string[];
+  /** Records handled at once within a batch. */
+  readonly concurrency: number;
+  readonly ledgerTtlDays: number;
+  /** Reaper: a claim older than this is from an agent that died (must exceed the Lambda timeout). */
+  readonly claimLeaseSeconds: number;
+  /** Reaper: a reaper lock older than this is from a reaper that died. */
+  readonly lockLeaseSeconds: number;
+}
+
+export interface ConsumerSettings extends AgentSettings {
+  readonly kafkaBrokers: readonly string[];
+  readonly kafkaUsername: string;
+  readonly kafkaPassword: string;
+  readonly portOrgId: string;
+  readonly consumerGroup: string;
+  readonly topic: string;
+}
+
+/** A settings problem, worded as one line for the operator. */
+export class SettingsError extends Error {
+  constructor(problems: string[]) {
+    super(`agent settings: ${problems.join("; ")}`);
+    this.name = "SettingsError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
+
+export function loadAgentSettings(env: Env = process.env): AgentSettings {
+  const problems: string[] = [];
+  const schema = z.object({
+    PORT_API_URL: z.url().default("https://api.port.io"),
+    PORT_APP_URL: z.url().default("https://app.port.io"),
+    CODEFRESH_API_URL: z.url().default("https://g.codefresh.io"),
+    RUN_LEDGER_TABLE: z.string().min(1),
+    ALLOWED_PIPELINES: z.string().min(1),
+    AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    LEDGER_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    REAPER_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(0).default(900),
+    REAPER_LOCK_LEASE_SECONDS: z.coerce.number().int().min(0).default(120),
+  });
+  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, nonEmpty(env[k])]));
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      problems.push(picked[name] === undefined ? `${name} is required` : `${name} is invalid (${issue.message})`);
+    }
+  }
+  const allowedPipelines = (nonEmpty(env.ALLOWED_PIPELINES) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  for (const p of allowedPipelines) if (!/^[^/\s]+\/[^/\s]+$/.test(p)) problems.push(`ALLOWED_PIPELINES entry "${p}" is not a full name "project/pipeline"`);
+
+  const credentials = credentialSource(env, problems);
+  if (problems.length > 0 || !parsed.success || !credentials) throw new SettingsError(problems);
+  const s = parsed.data;
+  return {
+    credentials,
+    portApiUrl: s.PORT_API_URL,
+    portAppUrl: s.PORT_APP_URL,
+    codefreshApiUrl: s.CODEFRESH_API_URL,
+    ledgerTable: s.RUN_LEDGER_TABLE,
+    allowedPipelines,
+    concurrency: s.AGENT_CONCURRENCY,
+    ledgerTtlDays: s.LEDGER_TTL_DAYS,
+    claimLeaseSeconds: s.REAPER_CLAIM_LEASE_SECONDS,
+    lockLeaseSeconds: s.REAPER_LOCK_LEASE_SECONDS,
+  };
+}
+
+function credentialSource(env: Env, problems: string[]): CredentialSource | undefined {
+  const portSecretArn = nonEmpty(env.PORT_CREDENTIALS_SECRET_ARN);
+  const codefreshSecretArn = nonEmpty(env.CODEFRESH_API_KEY_SECRET_ARN);
+  if (portSecretArn || codefreshSecretArn) {
+    if (!portSecretArn) problems.push("PORT_CREDENTIALS_SECRET_ARN is required when CODEFRESH_API_KEY_SECRET_ARN is set");
+    if (!codefreshSecretArn) problems.push("CODEFRESH_API_KEY_SECRET_ARN is required when PORT_CREDENTIALS_SECRET_ARN is set");
+    return portSecretArn && codefreshSecretArn ? { kind: "secrets-manager", portSecretArn, codefreshSecretArn } : undefined;
+  }
+  // Local runs only: plain variables (the deployed agent always gets Secrets Manager ARNs).
+  const portClientId = nonEmpty(env.PORT_CLIENT_ID);
+  const portClientSecret = nonEmpty(env.PORT_CLIENT_SECRET);
+  const codefreshApiKey = nonEmpty(env.CODEFRESH_API_KEY);
+  const missing = [
+    ["PORT_CLIENT_ID", portClientId],
+    ["PORT_CLIENT_SECRET", portClientSecret],
+    ["CODEFRESH_API_KEY", codefreshApiKey],
+  ].filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length > 0) {
+    problems.push(`credentials: set PORT_CREDENTIALS_SECRET_ARN and CODEFRESH_API_KEY_SECRET_ARN (or, for local runs, ${missing.join(", ")})`);
+    return undefined;
+  }
+  return { kind: "environment", portClientId: portClientId!, portClientSecret: portClientSecret!, codefreshApiKey: codefreshApiKey! };
+}
+
+export function loadConsumerSettings(env: Env = process.env): ConsumerSettings {
+  const problems: string[] = [];
+  let base: AgentSettings | undefined;
+  try {
+    base = loadAgentSettings(env);
+  } catch (err) {
+    if (!(err instanceof SettingsError)) throw err;
+    problems.push(err.message.replace(/^agent settings: /, ""));
+  }
+  const brokers = (nonEmpty(env.KAFKA_BROKERS) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const username = nonEmpty(env.KAFKA_USERNAME);
+  const password = nonEmpty(env.KAFKA_PASSWORD);
+  const orgId = nonEmpty(env.PORT_ORG_ID);
+  const group = nonEmpty(env.KAFKA_CONSUMER_GROUP);
+  if (brokers.length === 0) problems.push("KAFKA_BROKERS is required");
+  for (const b of brokers) if (!/^[^\s:]+:\d+$/.test(b)) problems.push(`KAFKA_BROKERS entry "${b}" is not host:port`);
+  if (!username) problems.push("KAFKA_USERNAME is required");
+  if (!password) problems.push("KAFKA_PASSWORD is required");
+  if (!orgId) problems.push("PORT_ORG_ID is required");
+  if (!group) problems.push("KAFKA_CONSUMER_GROUP is required");
+  // Port only authorizes consumer groups prefixed with the org id (port-api.md §4).
+  else if (orgId && !group.startsWith(`${orgId}.`)) problems.push(`KAFKA_CONSUMER_GROUP must start with "${orgId}."`);
+  if (problems.length > 0 || !base) throw new SettingsError(problems);
+  return {
+    ...base,
+    kafkaBrokers: brokers,
+    kafkaUsername: username!,
+    kafkaPassword: password!,
+    portOrgId: orgId!,
+    consumerGroup: group!,
+    topic: `${orgId}.runs`,
+  };
+}

@@ -1,0 +1,166 @@
+// The agent's pure parts, without a network: the decision, Kafka decoding, ordering scheduler
+// and settings. The effects are proven against the emulators in agent-bundle.test.ts.
+import assert from "node:assert/strict";
+import { decide, deploymentEntity, reapOutcome, EntityView } from "../agent/decision";
+import { decodeKafkaEvent, decodeMessage } from "../agent/kafka-records";
+import { runKeyed } from "../agent/scheduler";
+import { loadAgentSettings, loadConsumerSettings } from "../agent/settings";
+import { DeployRequest } from "../actions/deploy-request";
+
+const request: DeployRequest = { runId: "r_abc", action: "deploy_image", image: "img-7", environment: "env-3", pipeline: "deploy/app", requestedBy: "dev@example.com" };
+const img = (product: string | null, props: Record<string, unknown> = {}): EntityView => ({
+  identifier: "img-7",
+  properties: { image_ref: "reg/app:7", codefresh_build_result: "success", ...props },
+  relations: { product },
+});
+const env = (product: string | null): EntityView => ({ identifier: "env-3", properties: {}, relations: { product } });
+const allowed = ["deploy/app"];
+
+describe("agent core: decide", () => {
+  it("starts the allowed pipeline with exactly the five variables and the run-id annotation", () => {
+    const d = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed });
+    assert.deepEqual(d, {
+      kind: "start",
+      pipeline: "deploy/app",
+      product: "billing",
+      variables: { PORT_RUN_ID: "r_abc", PORT_IMAGE: "img-7", PORT_IMAGE_REF: "reg/app:7", PORT_ENVIRONMENT: "env-3", PORT_PRODUCT: "billing" },
+      annotations: { port_run_id: "r_abc" },
+    });
+  });
+
+  it("refuses across products naming both products", () => {
+    const d = decide({ request, image: img("billing"), environment: env("portal"), allowedPipelines: allowed });
+    assert.deepEqual(d, { kind: "refuse", summary: "image img-7 belongs to product billing, environment env-3 to product portal" });
+  });
+
+  it("refuses a pipeline outside the allowlist, missing entities, orphan entities, failed images and images without a reference", () => {
+    const summary = (over: Partial<Parameters<typeof decide>[0]>) => {
+      const d = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed, ...over });
+      return d.kind === "refuse" ? d.summary : "started";
+    };
+    assert.match(summary({ allowedPipelines: ["x/y"] }), /pipeline "deploy\/app" is not one this agent may start \(allowed: x\/y\)/);
+    assert.equal(summary({ image: undefined, environment: undefined }), "image img-7 and environment env-3 do not exist in Port");
+    assert.equal(summary({ environment: undefined }), "environment env-3 does not exist in Port");
+    assert.equal(summary({ image: img(null) }), "image img-7 belongs to no product");
+    assert.equal(summary({ environment: env(null) }), "environment env-3 belongs to no product");
+    assert.equal(summary({ image: img("billing", { codefresh_build_result: "error" }) }), "image img-7 was not built successfully (build result: error)");
+    assert.equal(summary({ image: img("billing", { image_ref: null }) }), "image img-7 has no image reference (image_ref)");
+  });
+
+  it("builds the deployment entity with the requester only there, and relations to image, environment and product", () => {
+    const start = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed });
+    assert.equal(start.kind, "start");
+    if (start.kind !== "start") return;
+    assert.ok(!JSON.stringify(start).includes("dev@example.com"));
+    const e = deploymentEntity({ request, start, buildUrl: "https://cf/build/1", startedAt: "2026-01-01T00:00:00.000Z", runLink: "https://app/run" });
+    assert.equal(e.identifier, "deploy-r_abc");
+    assert.deepEqual(e.relations, { image: "img-7", environment: "env-3", product: "billing" });
+    assert.equal((e.properties as Record<string, unknown>).requested_by, "dev@example.com");
+  });
+
+  it("maps terminal build states to the run status the reaper reports", () => {
+    assert.equal(reapOutcome("b1", "success").status, "SUCCESS");
+    for (const s of ["error", "terminated", "denied"]) assert.equal(reapOutcome("b1", s).status, "FAILURE");
+    assert.match(reapOutcome("b1", "denied").summary, /denied approval/);
+  });
+});
+
+describe("agent core: Kafka decoding", () => {
+  const b64 = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64");
+
+  it("decodes records keyed <topic>-<partition>, accepting string partitions and offsets", () => {
+    const records = decodeKafkaEvent({ eventSource: "SelfManagedKafka", records: { "o.runs-2": [{ topic: "o.runs", partition: "2", offset: "41", value: b64(request) }] } });
+    assert.equal(records.length, 1);
+    assert.equal(records[0].id, "o.runs-2@41");
+    assert.equal(records[0].offset, 41);
+    assert.deepEqual(records[0].message, { kind: "request", request });
+  });
+
+  it("tells garbage apart without throwing: not base64, not JSON, wrong shape with and without a run id", () => {
+    const values = ["***", b64("{x"), b64({ runId: "r_1", action: "deploy_image" }), b64({ image: "x" }), b64("")];
+    const records = decodeKafkaEvent({ records: { "t-0": values.map((value, offset) => ({ offset, value })) } });
+    assert.deepEqual(records.map((r) => r.message.kind), ["malformed", "malformed", "malformed", "malformed", "malformed"]);
+    assert.deepEqual(records.map((r) => (r.message.kind === "malformed" ? r.message.reason : "")).slice(0, 2), ["value is not base64", "message is not JSON"]);
+    assert.equal(records[2].message.kind === "malformed" && records[2].message.runId, "r_1");
+    assert.equal(records[3].message.kind === "malformed" && records[3].message.runId, undefined);
+  });
+
+  it("never echoes field values in the reason (they may hold an e-mail)", () => {
+    const m = decodeMessage(Buffer.from(JSON.stringify({ ...request, image: "", requestedBy: 42 })));
+    assert.equal(m.kind, "malformed");
+    assert.ok(m.kind === "malformed" && !m.reason.includes("dev@example.com") && m.reason.includes("image"));
+  });
+
+  it("leaves messages of other actions alone", () => {
+    assert.deepEqual(decodeMessage(Buffer.from(JSON.stringify({ action: "create_vm", runId: "r_1" }))), { kind: "foreign", action: "create_vm" });
+  });
+
+  it("rejects something that is not a Kafka event", () => {
+    assert.throws(() => decodeKafkaEvent({ Records: [] }), /not a Kafka event/);
+  });
+});
+
+describe("agent core: keyed scheduler", () => {
+  it("runs one key in order, different keys side by side, never more than the limit at once", async () => {
+    const items = ["a1", "b1", "a2", "c1", "a3", "b2", "d1"];
+    let active = 0;
+    let peak = 0;
+    const order: string[] = [];
+    await runKeyed(items, (i) => i[0], 2, async (i) => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 5));
+      order.push(i);
+      active--;
+    });
+    assert.equal(peak, 2);
+    for (const key of ["a", "b"]) assert.deepEqual(order.filter((i) => i[0] === key), items.filter((i) => i[0] === key));
+  });
+
+  it("returns results in input order", async () => {
+    assert.deepEqual(await runKeyed([3, 1, 2], (n) => String(n % 2), 8, async (n) => n * 10), [30, 10, 20]);
+  });
+});
+
+describe("agent settings", () => {
+  const base = { RUN_LEDGER_TABLE: "ledger", ALLOWED_PIPELINES: "deploy/app, deploy/other", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "test-client-secret", CODEFRESH_API_KEY: "test-key" };
+
+  it("applies the documented defaults", () => {
+    const s = loadAgentSettings(base);
+    assert.equal(s.portApiUrl, "https://api.port.io");
+    assert.equal(s.portAppUrl, "https://app.port.io");
+    assert.equal(s.codefreshApiUrl, "https://g.codefresh.io");
+    assert.equal(s.concurrency, 8);
+    assert.equal(s.ledgerTtlDays, 30);
+    assert.deepEqual(s.allowedPipelines, ["deploy/app", "deploy/other"]);
+  });
+
+  it("prefers Secrets Manager ARNs and needs both of them", () => {
+    const s = loadAgentSettings({ ...base, PORT_CREDENTIALS_SECRET_ARN: "arn:port", CODEFRESH_API_KEY_SECRET_ARN: "arn:cf" });
+    assert.equal(s.credentials.kind, "secrets-manager");
+    assert.throws(() => loadAgentSettings({ ...base, PORT_CREDENTIALS_SECRET_ARN: "arn:port" }), /CODEFRESH_API_KEY_SECRET_ARN is required/);
+  });
+
+  it("names every problem in one line, never a value", () => {
+    assert.throws(
+      () => loadAgentSettings({ ALLOWED_PIPELINES: "just-a-name", AGENT_CONCURRENCY: "many", PORT_CLIENT_SECRET: "test-client-secret" }),
+      (err: Error) => {
+        assert.ok(!err.message.includes("\n"));
+        assert.ok(!err.message.includes("test-client-secret"));
+        assert.match(err.message, /RUN_LEDGER_TABLE is required/);
+        assert.match(err.message, /AGENT_CONCURRENCY is invalid/);
+        assert.match(err.message, /"just-a-name" is not a full name/);
+        assert.match(err.message, /PORT_CLIENT_ID, CODEFRESH_API_KEY/);
+        return true;
+      },
+    );
+  });
+
+  it("requires the consumer group to carry the org prefix and derives the topic", () => {
+    const kafka = { ...base, KAFKA_BROKERS: "b-1:9196,b-2:9196", KAFKA_USERNAME: "u", KAFKA_PASSWORD: "test-password", PORT_ORG_ID: "org_1" };
+    const s = loadConsumerSettings({ ...kafka, KAFKA_CONSUMER_GROUP: "org_1.agent" });
+    assert.equal(s.topic, "org_1.runs");
+    assert.deepEqual(s.kafkaBrokers, ["b-1:9196", "b-2:9196"]);
+    assert.throws(() => loadConsumerSettings({ ...kafka, KAFKA_CONSUMER_GROUP: "agent" }), /KAFKA_CONSUMER_GROUP must start with "org_1\."/);
+  });
+});
