@@ -1,0 +1,46 @@
+// The Codefresh half of the stack: the project and every pipeline (CI per service, deploy, PR
+// preview, drift check), applied through the Codefresh dynamic providers.
+import * as pulumi from "@pulumi/pulumi";
+import { allPipelines, pipelineDocument, stackPipelines } from "../../pipelines";
+import type { StackConfig } from "../../stacks/config";
+import { Pipeline, Project } from "./resources";
+
+export interface CodefreshPipelinesArgs {
+  /** The parsed stack config (its `codefresh` section decides the pipelines). */
+  readonly config: StackConfig;
+  /** Port API base URL the reporter scripts call (PORT_API_URL pipeline variable). */
+  readonly portApiUrl: string;
+}
+
+export class CodefreshPipelines extends pulumi.ComponentResource {
+  readonly project: Project;
+  /** Pipelines by full name "<project>/<pipeline>". */
+  readonly pipelines: Record<string, Pipeline>;
+  /** Full names of every pipeline, resolved once all of them exist. */
+  readonly pipelineNames: pulumi.Output<string[]>;
+  /** Full names of the deploy pipelines (the agent's allowlist), resolved once they exist. */
+  readonly deployPipelineNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: CodefreshPipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("portal:codefresh:CodefreshPipelines", name, args, opts);
+    const cf = args.config.codefresh;
+    this.project = new Project(`${name}-project`, { baseUrl: cf.url, name: cf.project, tags: ["developer-portal"] }, { parent: this });
+    const defs = stackPipelines(cf, args.portApiUrl);
+    this.pipelines = {};
+    const make = (def: (typeof defs.deploy)[number]) => {
+      const doc = pipelineDocument(cf.project, def);
+      const pipeline = new Pipeline(
+        `${name}-${def.name}`,
+        { baseUrl: cf.url, name: doc.metadata.name, project: cf.project, document: doc as unknown as Record<string, unknown>, yaml: doc.metadata.originalYamlString },
+        { parent: this, dependsOn: [this.project] },
+      );
+      this.pipelines[doc.metadata.name] = pipeline;
+      return pipeline;
+    };
+    const all = allPipelines(defs).map(make);
+    const deploy = defs.deploy.map((d) => this.pipelines[`${cf.project}/${d.name}`]);
+    this.pipelineNames = pulumi.all(all.map((p) => p.name));
+    this.deployPipelineNames = pulumi.all(deploy.map((p) => p.name));
+    this.registerOutputs({ pipelineNames: this.pipelineNames, deployPipelineNames: this.deployPipelineNames });
+  }
+}

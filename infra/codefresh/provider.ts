@@ -1,0 +1,289 @@
+// Pulumi dynamic providers for Codefresh projects and pipelines, over clients/codefresh.ts.
+//
+// Serialization rules (DESIGN.md §7): the provider objects below are module-level singletons
+// (one serialized copy per kind); the API key is read in `configure` (stack config
+// `developer-portal:codefreshApiKey`) or from CODEFRESH_API_KEY inside the methods, never from
+// inputs and never captured; zod schemas are built inside functions.
+import type * as pulumi from "@pulumi/pulumi";
+import { CodefreshClient } from "../../clients/codefresh";
+
+/** Where `configure` leaves the key: a process global, so serializing the provider never captures it. */
+const API_KEY_SLOT = "__developerPortalCodefreshApiKey";
+const CONFIG_KEY = "developer-portal:codefreshApiKey";
+/** What Codefresh returns instead of an encrypted value when not asked to decrypt. */
+const MASKED = "*****";
+
+type Json = Record<string, unknown>;
+
+export interface ProjectInputs {
+  readonly baseUrl: string;
+  readonly name: string;
+  readonly tags: string[];
+}
+
+export interface PipelineInputs {
+  readonly baseUrl: string;
+  /** "<project>/<pipeline>". */
+  readonly name: string;
+  readonly project: string;
+  /** The API document: {version, kind, metadata, spec}. */
+  readonly document: Json;
+  /** codefresh.yml as rendered (also written by synth). */
+  readonly yaml: string;
+}
+
+function apiKey(): string {
+  const configured = (globalThis as Record<string, unknown>)[API_KEY_SLOT];
+  const key = typeof configured === "string" && configured !== "" ? configured : process.env.CODEFRESH_API_KEY;
+  if (!key) throw new Error(`no Codefresh API key: set it with \`pulumi config set --secret ${CONFIG_KEY} …\` or CODEFRESH_API_KEY`);
+  return key;
+}
+
+function client(baseUrl: string): CodefreshClient {
+  return new CodefreshClient({ baseUrl, apiKey: async () => apiKey() });
+}
+
+async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  const key = req.config.get(CONFIG_KEY);
+  if (key) (globalThis as Record<string, unknown>)[API_KEY_SLOT] = key;
+}
+
+function isNotFound(err: unknown): boolean {
+  return typeof err === "object" && err !== null && (err as { status?: unknown }).status === 404;
+}
+
+function sortedUnique(values: unknown): string[] {
+  return Array.isArray(values) ? [...new Set(values.map(String))].sort() : [];
+}
+
+/** Object keys sorted recursively, except the children of `steps` maps (their order is the step order). */
+function stable(value: unknown, keepOrder = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => stable(v));
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value as Json).filter(([, v]) => v !== undefined);
+  if (!keepOrder) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, stable(v, k === "steps")]));
+}
+
+// ---- projects ------------------------------------------------------------------------------
+
+function projectInputsSchema() {
+  const { z } = require("zod") as typeof import("zod");
+  return z.object({
+    baseUrl: z.url(),
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_. -]{0,99}$/, "a Codefresh project name"),
+    tags: z.array(z.string().min(1)).default([]),
+  }).loose();
+}
+
+function projectOutputs(baseUrl: string, p: Json): Json {
+  return { baseUrl, name: String(p.projectName), tags: sortedUnique(p.tags), projectId: String(p.id) };
+}
+
+export const projectProvider: pulumi.dynamic.ResourceProvider = {
+  configure,
+
+  async check(_olds: Json, news: Json) {
+    const parsed = projectInputsSchema().safeParse(news);
+    if (!parsed.success) return { failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: i.message })) };
+    return { inputs: { ...news, tags: sortedUnique(parsed.data.tags) } };
+  },
+
+  async diff(_id: string, olds: Json, news: Json) {
+    const replaces = ["baseUrl", "name"].filter((k) => olds[k] !== news[k]);
+    const tagsChanged = JSON.stringify(sortedUnique(olds.tags)) !== JSON.stringify(sortedUnique(news.tags));
+    return { changes: replaces.length > 0 || tagsChanged, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs: ProjectInputs) {
+    const cf = client(inputs.baseUrl);
+    const tags = sortedUnique(inputs.tags);
+    const existing = await cf.getProjectByName(inputs.name);
+    const project = existing
+      // Adopted: a create that failed after Codefresh stored the project must be re-runnable.
+      ? (await cf.call("PATCH", `/api/projects/${encodeURIComponent(String(existing.id))}`, { tags })) as Json
+      : await cf.createProject({ projectName: inputs.name, tags });
+    return { id: String(project.id), outs: projectOutputs(inputs.baseUrl, project) };
+  },
+
+  async read(id: string, props: Json) {
+    const baseUrl = typeof props.baseUrl === "string" ? props.baseUrl : "https://g.codefresh.io";
+    try {
+      const project = (await client(baseUrl).call("GET", `/api/projects/${encodeURIComponent(id)}`)) as Json;
+      return { id, props: projectOutputs(baseUrl, project) };
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+  },
+
+  async update(id: string, _olds: Json, news: ProjectInputs) {
+    const project = (await client(news.baseUrl).call("PATCH", `/api/projects/${encodeURIComponent(id)}`, { tags: sortedUnique(news.tags) })) as Json;
+    return { outs: projectOutputs(news.baseUrl, project) };
+  },
+
+  async delete(id: string, props: Json) {
+    await client(String(props.baseUrl)).deleteProject(id);
+  },
+};
+
+// ---- pipelines -----------------------------------------------------------------------------
+
+function pipelineInputsSchema() {
+  const { z } = require("zod") as typeof import("zod");
+  return z.object({
+    baseUrl: z.url(),
+    name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "<project>/<pipeline>"),
+    project: z.string().min(1),
+    yaml: z.string().min(1),
+    document: z.object({
+      version: z.literal("1.0"),
+      kind: z.literal("pipeline"),
+      metadata: z.object({ name: z.string(), project: z.string() }).loose(),
+      spec: z.object({
+        steps: z.record(z.string(), z.unknown()),
+        variables: z.array(z.object({ key: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]), encrypted: z.boolean() })).default([]),
+      }).loose(),
+    }).loose(),
+  }).loose().superRefine((v, ctx) => {
+    if (!v.name.startsWith(`${v.project}/`)) ctx.addIssue({ code: "custom", path: ["name"], message: `must start with the project "${v.project}/"` });
+    if (v.document.metadata.name !== v.name) ctx.addIssue({ code: "custom", path: ["document"], message: "metadata.name must equal name" });
+    if (v.document.metadata.project !== v.project) ctx.addIssue({ code: "custom", path: ["document"], message: "metadata.project must equal project" });
+  });
+}
+
+interface Variable { key: string; value: unknown; encrypted: boolean }
+
+function variablesOf(spec: Json | undefined): Variable[] {
+  const list = spec && Array.isArray(spec.variables) ? (spec.variables as Json[]) : [];
+  return list.map((v) => ({ key: String(v.key), value: v.value ?? "", encrypted: v.encrypted === true }));
+}
+
+/** Server-added trigger fields that are not ours to diff. */
+function ownTrigger(t: unknown): Json {
+  const { id: _id, verified: _v, status: _s, createdAt: _c, updatedAt: _u, ...rest } = (t ?? {}) as Json;
+  return rest;
+}
+
+/**
+ * What is diffed: what this stack owns of a pipeline, with server fields stripped, defaults
+ * filled and sets sorted. Encrypted variables count by key only: Codefresh masks their values on
+ * read and the platform team sets the real ones, so comparing values would diff forever.
+ */
+export function canonicalPipeline(doc: Json): Json {
+  const metadata = (doc.metadata ?? {}) as Json;
+  const spec = (doc.spec ?? {}) as Json;
+  const labels = (metadata.labels ?? {}) as Json;
+  return stable({
+    name: metadata.name,
+    project: metadata.project,
+    description: metadata.description ?? "",
+    tags: sortedUnique(labels.tags),
+    mode: spec.mode,
+    fail_fast: spec.fail_fast,
+    stages: spec.stages ?? [],
+    steps: spec.steps ?? {},
+    hooks: spec.hooks ?? {},
+    variables: variablesOf(spec)
+      .map((v) => (v.encrypted ? { key: v.key, encrypted: true } : { key: v.key, value: String(v.value), encrypted: false }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    contexts: sortedUnique(spec.contexts),
+    triggers: (Array.isArray(spec.triggers) ? spec.triggers : []).map(ownTrigger),
+    cronTriggers: (Array.isArray(spec.cronTriggers) ? spec.cronTriggers : []).map(ownTrigger),
+  }) as Json;
+}
+
+/** The desired document, with the encrypted values already set in Codefresh kept (a PUT replaces all). */
+function withKeptSecrets(desired: Json, current: Json | undefined): Json {
+  const live = new Map(variablesOf(current?.spec as Json | undefined).filter((v) => v.encrypted && v.value !== MASKED).map((v) => [v.key, v.value]));
+  const spec = desired.spec as Json;
+  const variables = variablesOf(spec).map((v) => (v.encrypted && live.has(v.key) ? { ...v, value: live.get(v.key) } : v));
+  return { ...desired, spec: { ...spec, variables } };
+}
+
+/** Outputs: the inputs as the server now has them (encrypted values as our placeholders, never the secret). */
+function pipelineOutputs(baseUrl: string, server: Json, previous: Partial<PipelineInputs>): Json {
+  const metadata = (server.metadata ?? {}) as Json;
+  const spec = (server.spec ?? {}) as Json;
+  const ours = new Map(variablesOf(previous.document?.spec as Json | undefined).map((v) => [v.key, v.value]));
+  const document: Json = {
+    version: "1.0",
+    kind: "pipeline",
+    metadata: {
+      name: metadata.name,
+      project: metadata.project,
+      description: metadata.description ?? "",
+      labels: { tags: sortedUnique(((metadata.labels ?? {}) as Json).tags) },
+      ...(typeof metadata.originalYamlString === "string" && { originalYamlString: metadata.originalYamlString }),
+    },
+    spec: {
+      ...(spec.mode !== undefined && { mode: spec.mode }),
+      ...(spec.fail_fast !== undefined && { fail_fast: spec.fail_fast }),
+      stages: spec.stages ?? [],
+      steps: spec.steps ?? {},
+      hooks: spec.hooks ?? {},
+      variables: variablesOf(spec).map((v) => (v.encrypted ? { ...v, value: ours.get(v.key) ?? MASKED } : v)),
+      contexts: Array.isArray(spec.contexts) ? spec.contexts : [],
+      triggers: (Array.isArray(spec.triggers) ? spec.triggers : []).map(ownTrigger),
+      cronTriggers: (Array.isArray(spec.cronTriggers) ? spec.cronTriggers : []).map(ownTrigger),
+    },
+  };
+  return {
+    baseUrl,
+    name: metadata.name,
+    project: metadata.project,
+    document,
+    yaml: typeof metadata.originalYamlString === "string" ? metadata.originalYamlString : previous.yaml ?? "",
+    pipelineId: metadata.id,
+    revision: metadata.revision,
+  };
+}
+
+export const pipelineProvider: pulumi.dynamic.ResourceProvider = {
+  configure,
+
+  async check(_olds: Json, news: Json) {
+    const parsed = pipelineInputsSchema().safeParse(news);
+    if (!parsed.success) return { failures: parsed.error.issues.map((i) => ({ property: String(i.path[0] ?? ""), reason: `${i.path.join(".")}: ${i.message}` })) };
+    return { inputs: news };
+  },
+
+  async diff(_id: string, olds: Json, news: Json) {
+    const replaces = ["baseUrl", "name", "project"].filter((k) => olds[k] !== news[k]);
+    const docChanged = JSON.stringify(canonicalPipeline((olds.document ?? {}) as Json)) !== JSON.stringify(canonicalPipeline((news.document ?? {}) as Json));
+    const yamlChanged = olds.yaml !== news.yaml;
+    return { changes: replaces.length > 0 || docChanged || yamlChanged, replaces, deleteBeforeReplace: false };
+  },
+
+  async create(inputs: PipelineInputs) {
+    const cf = client(inputs.baseUrl);
+    const existing = await cf.getPipeline(inputs.name, { decryptVariables: true });
+    const body = withKeptSecrets(inputs.document, existing);
+    // Adopted when it exists: a create that failed after Codefresh stored the pipeline is re-runnable.
+    const doc = existing
+      ? await cf.replacePipeline(String((existing.metadata as Json).id), body)
+      : await cf.createPipeline(body);
+    const metadata = doc.metadata as Json;
+    return { id: String(metadata.id), outs: pipelineOutputs(inputs.baseUrl, doc, inputs) };
+  },
+
+  async read(id: string, props: Json) {
+    const baseUrl = typeof props.baseUrl === "string" ? props.baseUrl : "https://g.codefresh.io";
+    const doc = await client(baseUrl).getPipeline(id);
+    if (!doc) return {}; // deleted outside Pulumi: gone, so the next up recreates it
+    return { id, props: pipelineOutputs(baseUrl, doc, props as Partial<PipelineInputs>) };
+  },
+
+  async update(id: string, _olds: Json, news: PipelineInputs) {
+    const cf = client(news.baseUrl);
+    const current = await cf.getPipeline(id, { decryptVariables: true });
+    if (!current) throw new Error(`Codefresh pipeline ${news.name} (${id}) no longer exists: run \`pulumi refresh\` and it is recreated on the next up`);
+    // PUT skips the revision check (the stack owns the pipeline), so there is no 4204 conflict.
+    const doc = await cf.replacePipeline(id, withKeptSecrets(news.document, current));
+    return { outs: pipelineOutputs(news.baseUrl, doc, news) };
+  },
+
+  async delete(id: string, props: Json) {
+    await client(String(props.baseUrl)).deletePipeline(id);
+  },
+};
