@@ -1,7 +1,9 @@
-// Stack config section `agent`: where and how the Codefresh agent runs. Parsed as part of
-// stacks/config.ts. Every field has a default so `agent: {}` (or no section) deploys the Lambda
-// runtime; the Kubernetes runtime needs at least `kubernetes.image`.
+// Stack config section `agent`: where and how the Codefresh agent runs (parsed as part of
+// stacks/config.ts), and the run-time settings resolved from it. Every field has a default so
+// `agent: {}` (or no section) deploys the Lambda runtime; Kubernetes needs `kubernetes.image`.
+import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { StackConfig } from "../stacks/config";
 
 export type PortRegion = "eu" | "us";
 
@@ -163,4 +165,63 @@ export function runsTopic(orgId: string): string {
 /** Port rejects consumer groups without the `<orgId>.` prefix (port-api.md §4). */
 export function consumerGroup(orgId: string, agent: AgentConfig): string {
   return `${orgId}.${agent.name}`;
+}
+
+// ---- Resolved run-time settings, handed to whichever runtime hosts the agent. Plain values
+// only: secrets travel separately as Pulumi secret Outputs and never become environment values.
+
+/** The five secret stack config keys (stacks/config.ts SECRET_KEYS), as the stack reads them. */
+export interface AgentSecrets {
+  readonly portClientId: pulumi.Input<string>;
+  readonly portClientSecret: pulumi.Input<string>;
+  readonly codefreshApiKey: pulumi.Input<string>;
+  readonly kafkaUsername: pulumi.Input<string>;
+  readonly kafkaPassword: pulumi.Input<string>;
+}
+
+export interface AgentSettings {
+  readonly orgId: string;
+  readonly portApiUrl: string;
+  readonly portAppUrl: string;
+  readonly codefreshApiUrl: string;
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly consumerGroup: string;
+  /** "project/pipeline" names the agent may start. */
+  readonly allowedPipelines: readonly string[];
+}
+
+/** Resolve and validate the agent's settings; throws with the offending value. */
+export function resolveAgentSettings(config: StackConfig, portApiUrl: string, allowedPipelines: readonly string[]): AgentSettings {
+  const url = z.url({ protocol: /^https?$/ });
+  // A comma would split one name into two in ALLOWED_PIPELINES.
+  const pipeline = z.string().regex(/^[^/,\s]+\/[^/,\s]+$/, 'a "project/pipeline" name without commas or spaces');
+  const parsed = z
+    .object({ portApiUrl: url, codefreshApiUrl: url, allowedPipelines: z.array(pipeline).min(1, "at least one deploy pipeline") })
+    .safeParse({ portApiUrl, codefreshApiUrl: config.codefresh.url, allowedPipelines: [...allowedPipelines] });
+  if (!parsed.success) {
+    throw new Error(`agent settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  }
+  return {
+    orgId: config.port.orgId,
+    portApiUrl: parsed.data.portApiUrl.replace(/\/+$/, ""),
+    portAppUrl: PORT_APP_URLS[config.port.region],
+    codefreshApiUrl: parsed.data.codefreshApiUrl.replace(/\/+$/, ""),
+    brokers: kafkaBrokers(config.agent, config.port.region),
+    topic: runsTopic(config.port.orgId),
+    consumerGroup: consumerGroup(config.port.orgId, config.agent),
+    allowedPipelines: parsed.data.allowedPipelines,
+  };
+}
+
+/** Environment both runtimes give the agent (the names are the agent's contract). */
+export function commonAgentEnvironment(settings: AgentSettings, config: StackConfig): Record<string, string> {
+  return {
+    PORT_API_URL: settings.portApiUrl,
+    PORT_APP_URL: settings.portAppUrl,
+    CODEFRESH_API_URL: settings.codefreshApiUrl,
+    ALLOWED_PIPELINES: settings.allowedPipelines.join(","),
+    AGENT_CONCURRENCY: String(config.agent.concurrency),
+    LEDGER_TTL_DAYS: String(config.agent.ledgerTtlDays),
+  };
 }

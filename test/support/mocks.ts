@@ -1,0 +1,190 @@
+// THE shared Pulumi mocks (awsx style): every registered resource is recorded by type, inputs
+// are echoed back as state, and AWS / Kubernetes / dynamic resources get the ids, ARNs and
+// names a real provider would return, so components can be constructed directly in a test and
+// their inputs asserted.
+//
+//   const mocks = new ResourceRecorder();
+//   before(() => installMocks(mocks));
+//   beforeEach(() => mocks.reset());
+//   const fn = mocks.one("aws:lambda/function:Function");
+//   assert.equal(await promiseOf(component.functionName), fn.state.name);
+//
+// `setMocks` is process-wide and mocha runs every file in one process, so install the mocks in
+// a `before` hook of each suite (not at module level) to be sure yours are the active ones.
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+export const MOCK_REGION = "eu-west-1";
+export const MOCK_PROJECT = "developer-portal";
+export const MOCK_STACK = "test";
+
+/** One `registerResource` as the mocks saw it. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  /** Inputs as the engine received them (secrets unwrapped, Outputs resolved). */
+  readonly inputs: Record<string, any>;
+  readonly id: string;
+  /** What the mock returned as the resource's outputs. */
+  readonly state: Record<string, any>;
+  /** false for ComponentResources. */
+  readonly custom: boolean;
+}
+
+/** Returns extra state for a type; merged over the default state. */
+export type StateOverride = (args: pulumi.runtime.MockResourceArgs) => Record<string, any>;
+
+export class ResourceRecorder implements pulumi.runtime.Mocks {
+  private recorded: RecordedResource[] = [];
+  private readonly overrides = new Map<string, StateOverride>();
+  /** Results of `call` (invokes) by token; unknown tokens echo their inputs. */
+  private readonly callResults = new Map<string, (inputs: Record<string, any>) => Record<string, any>>([
+    ["aws:index/getCallerIdentity:getCallerIdentity", () => ({ accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/test`, userId: "AIDATEST", id: MOCK_ACCOUNT })],
+    ["aws:index/getRegion:getRegion", () => ({ name: MOCK_REGION, region: MOCK_REGION, id: MOCK_REGION })],
+    ["aws:index/getPartition:getPartition", () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" })],
+  ]);
+
+  /** Every resource registered since the last reset, in registration order. */
+  get resources(): readonly RecordedResource[] {
+    return this.recorded;
+  }
+
+  reset(): void {
+    this.recorded = [];
+  }
+
+  /** Replace or extend the state returned for one type token. */
+  override(type: string, fn: StateOverride): void {
+    this.overrides.set(type, fn);
+  }
+
+  /** Answer an invoke token with a fixed function of its inputs. */
+  onCall(token: string, fn: (inputs: Record<string, any>) => Record<string, any>): void {
+    this.callResults.set(token, fn);
+  }
+
+  byType(type: string): RecordedResource[] {
+    return this.recorded.filter((r) => r.type === type);
+  }
+
+  /** Exactly one resource of this type (optionally with this logical name); throws otherwise. */
+  one(type: string, name?: string): RecordedResource {
+    const found = this.byType(type).filter((r) => name === undefined || r.name === name);
+    if (found.length !== 1) {
+      const seen = this.recorded.map((r) => `${r.type}::${r.name}`).join("\n  ");
+      throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}; registered:\n  ${seen}`);
+    }
+    return found[0];
+  }
+
+  /** Type tokens of all recorded custom resources (sorted, with duplicates). */
+  types(): string[] {
+    return this.recorded.filter((r) => r.custom).map((r) => r.type).sort();
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+    // args.id is "" for a new resource and the real id for a read (`.get()`).
+    const id = args.id ? args.id : defaultId(args);
+    const state = { ...args.inputs, ...defaultState(args, id), ...(this.overrides.get(args.type)?.(args) ?? {}) };
+    this.recorded.push({ type: args.type, name: args.name, inputs: args.inputs, id, state, custom: args.custom ?? true });
+    return { id, state };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    const fn = this.callResults.get(args.token);
+    return fn ? fn(args.inputs) : args.inputs;
+  }
+}
+
+/** Make `mocks` the active Pulumi mocks (not a preview, so every output resolves). */
+export async function installMocks(mocks: ResourceRecorder): Promise<void> {
+  await pulumi.runtime.setMocks(mocks, MOCK_PROJECT, MOCK_STACK, false);
+}
+
+/** Resolve an Output's value (awsx's `promiseOf`). */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise<T>((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+/** Give resources the chance to finish registering (the SDK registers asynchronously). */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setTimeout(r, 10));
+}
+
+function defaultId(args: pulumi.runtime.MockResourceArgs): string {
+  if (args.type.startsWith("pulumi-nodejs:dynamic")) return String(args.inputs.identifier ?? `${args.name}-id`);
+  if (args.type.startsWith("kubernetes:")) return `${args.inputs.metadata?.namespace ? `${args.inputs.metadata.namespace}/` : ""}${args.inputs.metadata?.name ?? args.name}`;
+  // IAM names roles, users and policies by their name.
+  if (args.type === "aws:iam/role:Role") return String(args.inputs.name ?? args.name);
+  return `${args.name}-id`;
+}
+
+/** The outputs a provider computes, by provider and type. */
+function defaultState(args: pulumi.runtime.MockResourceArgs, id: string): Record<string, any> {
+  const { type, name, inputs } = args;
+  if (type.startsWith("kubernetes:")) {
+    return { metadata: { ...(inputs.metadata ?? {}), name: inputs.metadata?.name ?? name, uid: `${name}-uid` } };
+  }
+  if (!type.startsWith("aws:")) return {};
+
+  const [, module, kind] = /^aws:([^/]+)\/[^:]+:(.+)$/.exec(type) ?? [];
+  const resourceName: string = inputs.name ?? name;
+  const arn = awsArn(module ?? "unknown", kind ?? "resource", resourceName);
+  const base: Record<string, any> = { arn, name: resourceName, tagsAll: inputs.tags ?? {} };
+  switch (type) {
+    case "aws:lambda/function:Function":
+      return { ...base, invokeArn: `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${arn}/invocations`, version: "$LATEST", qualifiedArn: `${arn}:$LATEST` };
+    case "aws:sqs/queue:Queue":
+      return { ...base, url: `https://sqs.${MOCK_REGION}.amazonaws.com/${MOCK_ACCOUNT}/${resourceName}` };
+    case "aws:lambda/eventSourceMapping:EventSourceMapping":
+      return { ...base, uuid: id, state: "Enabled" };
+    case "aws:secretsmanager/secretVersion:SecretVersion":
+      return { ...base, versionId: `${name}-version`, arn: inputs.secretId };
+    case "aws:iam/rolePolicy:RolePolicy":
+      return { ...base, role: inputs.role };
+    default:
+      return base;
+  }
+}
+
+function awsArn(module: string, kind: string, name: string): string {
+  switch (module) {
+    case "iam":
+      return `arn:aws:iam::${MOCK_ACCOUNT}:${kind.toLowerCase()}/${name}`;
+    case "lambda":
+      return `arn:aws:lambda:${MOCK_REGION}:${MOCK_ACCOUNT}:${kind === "Function" ? "function" : kind.toLowerCase()}:${name}`;
+    case "dynamodb":
+      return `arn:aws:dynamodb:${MOCK_REGION}:${MOCK_ACCOUNT}:table/${name}`;
+    case "sqs":
+      return `arn:aws:sqs:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}`;
+    case "secretsmanager":
+      return `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${name}-AbCdEf`;
+    case "cloudwatch":
+      return kind === "LogGroup"
+        ? `arn:aws:logs:${MOCK_REGION}:${MOCK_ACCOUNT}:log-group:${name}`
+        : kind === "EventRule"
+          ? `arn:aws:events:${MOCK_REGION}:${MOCK_ACCOUNT}:rule/${name}`
+          : `arn:aws:cloudwatch:${MOCK_REGION}:${MOCK_ACCOUNT}:${kind.toLowerCase()}:${name}`;
+    case "sns":
+      return `arn:aws:sns:${MOCK_REGION}:${MOCK_ACCOUNT}:${name}`;
+    default:
+      return `arn:aws:${module.toLowerCase()}:${MOCK_REGION}:${MOCK_ACCOUNT}:${kind.toLowerCase()}/${name}`;
+  }
+}
+
+/** The engine's marker for a secret value in recorded inputs (`{[SECRET_SIG]: …, value}`). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** True when a recorded input value arrived as a Pulumi secret. */
+export function isSecretInput(value: unknown): boolean {
+  return typeof value === "object" && value !== null && SECRET_SIG in value;
+}
+
+/** A recorded input with secret markers removed (for asserting on the plain shape). */
+export function reveal(value: any): any {
+  if (isSecretInput(value)) return reveal(value.value);
+  if (Array.isArray(value)) return value.map(reveal);
+  if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+  return value;
+}
