@@ -34,6 +34,16 @@ export interface MirrorSpec {
   readonly path: string;
 }
 
+/** A count (or other function) over related entities, computed by Port. */
+export interface AggregationSpec {
+  readonly title: string;
+  readonly icon?: string;
+  readonly type: "number";
+  /** Blueprint whose entities are aggregated (those relating to this one). */
+  readonly target: string;
+  readonly calculationSpec: { readonly func: "count"; readonly calculationBy: "entities" };
+}
+
 export interface BlueprintSpec {
   readonly identifier: string;
   readonly title: string;
@@ -44,14 +54,17 @@ export interface BlueprintSpec {
   readonly properties: Readonly<Record<string, PropertySpec>>;
   readonly relations?: Readonly<Record<string, RelationSpec>>;
   readonly mirrorProperties?: Readonly<Record<string, MirrorSpec>>;
+  readonly aggregationProperties?: Readonly<Record<string, AggregationSpec>>;
 }
 
 /** A blueprint as declared: its spec plus the exact body Port receives. */
 export interface Blueprint {
   readonly identifier: string;
   readonly spec: BlueprintSpec;
-  /** Body of POST/PUT /v1/blueprints. */
+  /** Body of POST/PUT /v1/blueprints (aggregations apart: they are written in a second pass). */
   readonly body: PortBlueprintBody;
+  /** Aggregation properties, set once the blueprints they count exist. */
+  readonly aggregations: Readonly<Record<string, AggregationSpec>>;
   /** Blueprints that must exist before this one (relation targets, other than itself). */
   readonly dependsOn: readonly string[];
 }
@@ -66,6 +79,7 @@ export interface PortBlueprintBody {
   relations: Record<string, RelationSpec>;
   mirrorProperties: Record<string, MirrorSpec>;
   calculationProperties: Record<string, never>;
+  /** Always empty here; see Blueprint.aggregations. */
   aggregationProperties: Record<string, never>;
 }
 
@@ -95,7 +109,7 @@ export function blueprint(spec: BlueprintSpec): Blueprint {
     aggregationProperties: {},
   };
   const dependsOn = [...new Set(Object.values(relations).map((r) => r.target))].filter((t) => t !== spec.identifier).sort();
-  return { identifier: spec.identifier, spec, body, dependsOn };
+  return { identifier: spec.identifier, spec, body, aggregations: { ...(spec.aggregationProperties ?? {}) }, dependsOn };
 }
 
 type Common = Partial<Pick<PropertySpec, "description" | "icon" | "required">>;
@@ -142,4 +156,9 @@ export function relation(target: Blueprint | string, title: string, opts: { requ
 
 export function mirror(title: string, path: string): MirrorSpec {
   return { title, path };
+}
+
+/** Number of `target` entities related to this entity. */
+export function countOf(target: string, title: string, opts: { icon?: string } = {}): AggregationSpec {
+  return { title, ...(opts.icon ? { icon: opts.icon } : {}), type: "number", target, calculationSpec: { func: "count", calculationBy: "entities" } };
 }

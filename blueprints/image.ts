@@ -1,6 +1,6 @@
-import { blueprint, dateTimeProp, enumProp, relation, stringProp, urlProp } from "./dsl";
+import { blueprint, countOf, dateTimeProp, enumProp, relation, stringProp, urlProp } from "./dsl";
 import { product } from "./product";
-import { BLUEPRINTS, BUILD_STATUSES, IMAGE } from "./vocabulary";
+import { BLUEPRINTS, BUILD_STATUSES, IMAGE, IMAGE_AGGREGATIONS } from "./vocabulary";
 import { BUILD_STATUS_COLORS } from "./colors";
 
 export const image = blueprint({
@@ -21,5 +21,9 @@ export const image = blueprint({
   },
   relations: {
     [IMAGE.product]: relation(product, "Product"),
+  },
+  aggregationProperties: {
+    // Environments whose image_deployed points here: where this image runs.
+    [IMAGE_AGGREGATIONS.environmentsRunning]: countOf(BLUEPRINTS.environment, "Environments running it", { icon: "Environment" }),
   },
 });

@@ -107,3 +107,11 @@ export const DEPLOY_VARIABLES = {
 
 /** Annotation that ties a Codefresh build to its Port run (keys must match ^[A-Za-z0-9_]+$). */
 export const RUN_ID_ANNOTATION = "port_run_id";
+
+/**
+ * Aggregation properties of the image blueprint (pages show them once the blueprint declares
+ * them): how many environments currently run the image.
+ */
+export const IMAGE_AGGREGATIONS = {
+  environmentsRunning: "environments_running",
+} as const;

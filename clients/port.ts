@@ -224,6 +224,32 @@ export class PortClient {
     return this.list(await this.call("GET", "/v1/pages"), "pages");
   }
 
+  // ---- catalog sidebar folders (routes as Port's Terraform provider uses them) -------------
+
+  /** A folder of the catalog sidebar; Port has no GET per folder, so it is found in the sidebar. */
+  async getFolder(identifier: string): Promise<Json | undefined> {
+    const parsed = z
+      .object({ sidebar: z.object({ items: z.array(z.object({ identifier: z.string(), sidebarType: z.string().optional() }).loose()) }) })
+      .safeParse(await this.call("GET", "/v1/sidebars/catalog"));
+    if (!parsed.success) throw new PortApiError(200, "unexpected_response", `response has no "sidebar.items" array`, "GET", "/v1/sidebars/catalog");
+    const item = parsed.data.sidebar.items.find((i) => i.sidebarType === "folder" && i.identifier === identifier);
+    if (!item) return undefined;
+    const { sidebarType: _type, ...folder } = item;
+    return folder as Json;
+  }
+
+  async createFolder(body: Json): Promise<Json> {
+    return this.field(await this.call("POST", "/v1/sidebars/catalog/folders", body), "folder");
+  }
+
+  async updateFolder(identifier: string, body: Json): Promise<Json> {
+    return this.field(await this.call("PATCH", `/v1/sidebars/catalog/folders/${enc(identifier)}`, body), "folder");
+  }
+
+  async deleteFolder(identifier: string): Promise<void> {
+    await this.deleteTolerant(`/v1/sidebars/catalog/folders/${enc(identifier)}`);
+  }
+
   // ---- transport --------------------------------------------------------------------------
 
   /**

@@ -3,7 +3,7 @@
 // preview time unless the stack explicitly allows the data loss.
 import * as pulumi from "@pulumi/pulumi";
 import type { PortClient } from "../../clients/port";
-import { canonicalBlueprint, JsonObject } from "./canonical";
+import { canonicalAggregations, canonicalBlueprint, JsonObject } from "./canonical";
 import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
 
 type Properties = Record<string, { type?: unknown; items?: { type?: unknown } }>;
@@ -39,16 +39,23 @@ function checkTypeChanges(olds: PortObjectInputs | undefined, news: PortObjectIn
   }));
 }
 
+/** PUT replaces the whole blueprint: carry the live aggregations over (they are managed apart). */
+async function withLiveAggregations(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject> {
+  const live = await client.getBlueprint(identifier);
+  return { ...body, aggregationProperties: (live?.aggregationProperties ?? {}) as JsonObject };
+}
+
 /** Allowed type change: drop the changed properties first, then put the new schema. */
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
+  const body = await withLiveAggregations(client, news.identifier, news.body);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length > 0) {
-    const interim = JSON.parse(JSON.stringify(news.body)) as { schema: { properties: Record<string, unknown>; required?: string[] } };
+    const interim = JSON.parse(JSON.stringify(body)) as { schema: { properties: Record<string, unknown>; required?: string[] } };
     for (const key of changed) delete interim.schema.properties[key];
     interim.schema.required = (interim.schema.required ?? []).filter((k) => !changed.includes(k));
     await client.replaceBlueprint(news.identifier, interim as unknown as JsonObject);
   }
-  return (await client.replaceBlueprint(news.identifier, news.body)) as JsonObject;
+  return (await client.replaceBlueprint(news.identifier, body)) as JsonObject;
 }
 
 export const blueprintProvider = new PortObjectProvider({
@@ -61,6 +68,57 @@ export const blueprintProvider = new PortObjectProvider({
   checkChange: checkTypeChanges,
   update: updateBlueprint,
 });
+
+/**
+ * Aggregation properties of a blueprint, written after every blueprint they count exists (an
+ * aggregation may count a blueprint that itself relates back, e.g. environments per image).
+ * GET + PUT rather than PATCH, so removing an aggregation really removes it.
+ */
+export const aggregationsProvider = new PortObjectProvider({
+  kind: "blueprint aggregations",
+  get: async (client, id) => {
+    const live = await client.getBlueprint(id);
+    return live ? { identifier: id, aggregationProperties: (live.aggregationProperties ?? {}) as JsonObject } : undefined;
+  },
+  create: (client, body) => putAggregations(client, String(body.identifier), body),
+  replace: (client, id, body) => putAggregations(client, id, body),
+  remove: async (client, id) => {
+    if (await client.getBlueprint(id)) await putAggregations(client, id, { identifier: id, aggregationProperties: {} });
+  },
+  canonical: canonicalAggregations,
+});
+
+async function putAggregations(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject> {
+  const live = await client.getBlueprint(identifier);
+  if (!live) throw new Error(`blueprint "${identifier}" does not exist in Port; its aggregation properties cannot be set`);
+  const server = ["id", "createdAt", "createdBy", "updatedAt", "updatedBy"];
+  const next = Object.fromEntries(Object.entries(live).filter(([k]) => !server.includes(k))) as JsonObject;
+  next.aggregationProperties = body.aggregationProperties ?? {};
+  const stored = (await client.replaceBlueprint(identifier, next)) as JsonObject;
+  return { identifier, aggregationProperties: (stored.aggregationProperties ?? {}) as JsonObject };
+}
+
+export interface PortBlueprintAggregationsArgs {
+  readonly baseUrl: pulumi.Input<string>;
+  readonly identifier: string;
+  readonly aggregationProperties: JsonObject;
+}
+
+export class PortBlueprintAggregations extends pulumi.dynamic.Resource {
+  declare readonly identifier: pulumi.Output<string>;
+  declare readonly body: pulumi.Output<JsonObject>;
+
+  constructor(name: string, args: PortBlueprintAggregationsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      aggregationsProvider,
+      name,
+      { baseUrl: args.baseUrl, identifier: args.identifier, body: { identifier: args.identifier, aggregationProperties: args.aggregationProperties } },
+      opts,
+      "port",
+      "BlueprintAggregations",
+    );
+  }
+}
 
 export interface PortBlueprintArgs {
   /** Port API base URL. */

@@ -61,12 +61,20 @@ export function canonicalBlueprint(input: unknown): JsonObject {
     relations[key] = sortKeys({ required: false, many: false, ...asObject(rel) }) as JsonObject;
   }
   bp.relations = relations;
-  for (const key of ["mirrorProperties", "calculationProperties", "aggregationProperties"]) bp[key] = asObject(bp[key]);
+  for (const key of ["mirrorProperties", "calculationProperties"]) bp[key] = asObject(bp[key]);
+  // Aggregations are a resource of their own (they may point at blueprints created later).
+  delete bp.aggregationProperties;
   if (bp.description === "") delete bp.description;
   // Legacy and deprecated fields Port may echo; this stack manages neither.
   delete bp.teamInheritance;
   delete bp.changelogDestination;
   return sortKeys(bp) as JsonObject;
+}
+
+/** Canonical aggregation properties of one blueprint. */
+export function canonicalAggregations(input: unknown): JsonObject {
+  const bp = asObject(input);
+  return sortKeys({ identifier: bp.identifier, aggregationProperties: asObject(bp.aggregationProperties) }) as JsonObject;
 }
 
 /** Canonical v2 action: server fields stripped, defaults Port fills dropped, required inputs sorted. */

@@ -5,7 +5,7 @@ import type { PortAction } from "../../actions/action";
 import type { Blueprint } from "../../blueprints/dsl";
 import type { DeclaredEntity, JsonObject } from "./canonical";
 import { PortActionResource } from "./action";
-import { PortBlueprint } from "./blueprint";
+import { PortBlueprint, PortBlueprintAggregations } from "./blueprint";
 import { PortEntitySet } from "./entity-set";
 
 export interface EntitySetDeclaration {
@@ -29,6 +29,8 @@ export interface PortCatalogArgs {
 export class PortCatalog extends pulumi.ComponentResource {
   /** Blueprint resources by identifier. */
   readonly blueprints: Record<string, PortBlueprint> = {};
+  /** Aggregation properties, by blueprint identifier (only blueprints that declare some). */
+  readonly aggregations: Record<string, PortBlueprintAggregations> = {};
   readonly actions: Record<string, PortActionResource> = {};
   readonly entitySets: Record<string, PortEntitySet> = {};
 
@@ -53,6 +55,21 @@ export class PortCatalog extends pulumi.ComponentResource {
       return resource;
     };
     for (const bp of args.blueprints) create(bp, []);
+
+    for (const bp of args.blueprints) {
+      const aggregations = bp.aggregations;
+      if (Object.keys(aggregations).length === 0) continue;
+      const targets = [...new Set(Object.values(aggregations).map((a) => a.target))].map((t) => {
+        const target = this.blueprints[t];
+        if (!target) throw new Error(`blueprint ${bp.identifier} aggregates ${t}, which the catalog does not declare`);
+        return target;
+      });
+      this.aggregations[bp.identifier] = new PortBlueprintAggregations(
+        `${name}-aggregations-${bp.identifier}`,
+        { baseUrl: args.baseUrl, identifier: bp.identifier, aggregationProperties: aggregations as unknown as JsonObject },
+        { parent: this, dependsOn: [this.blueprints[bp.identifier], ...targets] },
+      );
+    }
 
     for (const action of args.actions) {
       const target = this.blueprints[action.blueprint];
