@@ -1,0 +1,164 @@
+// Declared (what the stack says) versus live (what Port and Codefresh hold), as findings a person
+// can act on. Pure: the reads happen in index.ts.
+import YAML from "yaml";
+import { z } from "zod";
+import { canonicalAction, canonicalEntity, DeclaredEntity, deepEqual, JsonObject, JsonValue, projectEntity, sortKeys } from "../../infra/port/canonical";
+import { Change, changedPaths, compareBlueprint, OBJECT_KINDS, ObjectKind, pipelineChange } from "../diff/compare";
+
+/** Findings grouped by kind (catalog order), then by object. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  const rank = (k: ObjectKind) => OBJECT_KINDS.indexOf(k);
+  return [...findings].sort((a, b) => rank(a.kind) - rank(b.kind) || (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+}
+
+export interface Finding {
+  readonly kind: ObjectKind;
+  /** "environment.kind", "product/billing", "developer-portal/deploy"… */
+  readonly object: string;
+  readonly change: string;
+  readonly detail: string;
+}
+
+/** A pipeline as the stack declares it: full name plus its YAML text or spec object. */
+export interface DeclaredPipeline {
+  /** "project/name". */
+  readonly name: string;
+  readonly yaml?: string;
+  readonly spec?: Record<string, unknown>;
+}
+
+function show(value: JsonValue | undefined): string {
+  const text = value === undefined ? "unset" : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function get(value: JsonValue | undefined, path: string): JsonValue | undefined {
+  let cur = value;
+  for (const seg of path.split(".")) cur = cur !== null && typeof cur === "object" && !Array.isArray(cur) ? cur[seg] : undefined;
+  return cur;
+}
+
+const byIdentifier = (list: readonly Record<string, unknown>[]) => new Map(list.map((o) => [String(o.identifier), o as JsonObject]));
+
+/** Blueprint edits made in Port: titles, properties added or removed, enums, relations… */
+export function blueprintDrift(declared: readonly JsonObject[], live: readonly Record<string, unknown>[]): Finding[] {
+  const liveById = byIdentifier(live);
+  const out: Finding[] = [];
+  for (const body of declared) {
+    const id = String(body.identifier);
+    const current = liveById.get(id);
+    if (!current) {
+      out.push({ kind: "blueprint", object: id, change: "missing", detail: "declared but not in Port (deleted by hand?)" });
+      continue;
+    }
+    const changes: Change[] = [];
+    compareBlueprint(id, body, current, changes);
+    // In drift "added"/"removed" are seen from the declaration: added in Port, removed in Port.
+    for (const c of changes) out.push({ kind: c.kind, object: c.object, change: `${c.change} in Port`, detail: c.detail });
+  }
+  return out;
+}
+
+/** Deleted actions, actions edited in Port, and actions created by hand on the stack's blueprints. */
+export function actionDrift(declared: readonly JsonObject[], live: readonly Record<string, unknown>[], blueprints: ReadonlySet<string>): Finding[] {
+  const liveById = byIdentifier(live);
+  const declaredIds = new Set(declared.map((a) => String(a.identifier)));
+  const out: Finding[] = [];
+  for (const body of declared) {
+    const id = String(body.identifier);
+    const current = liveById.get(id);
+    if (!current) {
+      out.push({ kind: "action", object: id, change: "deleted in Port", detail: "declared but missing in Port" });
+      continue;
+    }
+    const want = canonicalAction(body);
+    const have = canonicalAction(current);
+    const paths = changedPaths(want, have, 5);
+    if (paths.length > 0) out.push({ kind: "action", object: id, change: "changed in Port", detail: paths.map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
+  }
+  for (const [id, current] of liveById) {
+    const bp = get(current, "trigger.blueprintIdentifier");
+    if (!declaredIds.has(id) && typeof bp === "string" && blueprints.has(bp)) {
+      out.push({ kind: "action", object: id, change: "added in Port", detail: `not declared by the stack (on blueprint ${bp})` });
+    }
+  }
+  return out;
+}
+
+/**
+ * Declared entities compared on the fields the stack owns only (as the entity-set provider does),
+ * so values pipelines write at run time are not drift.
+ */
+export function entityDrift(blueprint: string, declared: readonly DeclaredEntity[], live: readonly Record<string, unknown>[]): Finding[] {
+  const owned = { properties: new Set<string>(), relations: new Set<string>() };
+  for (const e of declared) {
+    Object.keys(e.properties).forEach((k) => owned.properties.add(k));
+    Object.keys(e.relations).forEach((k) => owned.relations.add(k));
+  }
+  const keys = { properties: [...owned.properties].sort(), relations: [...owned.relations].sort() };
+  const liveById = byIdentifier(live);
+  const out: Finding[] = [];
+  for (const e of declared) {
+    const current = liveById.get(e.identifier);
+    if (!current) {
+      out.push({ kind: "entity", object: `${blueprint}/${e.identifier}`, change: "deleted in Port", detail: "declared but missing in Port" });
+      continue;
+    }
+    const want = sortKeys(canonicalEntity(projectEntity(e, keys))) as JsonObject;
+    const have = sortKeys(canonicalEntity(projectEntity(current, keys))) as JsonObject;
+    const paths = changedPaths(want, have, 2);
+    if (paths.length > 0) out.push({ kind: "entity", object: `${blueprint}/${e.identifier}`, change: "changed in Port", detail: paths.map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
+  }
+  return out;
+}
+
+/** The part of a pipeline Codefresh runs: steps (in order), stages and hooks. */
+export function runnableSpec(spec: unknown): JsonObject {
+  const s = z.object({ stages: z.array(z.unknown()).optional(), steps: z.record(z.string(), z.unknown()).optional(), hooks: z.record(z.string(), z.unknown()).optional() }).loose().parse(spec ?? {});
+  // Not sortKeys on steps: their key order is the run order.
+  return { stages: (s.stages ?? []) as JsonValue[], steps: (s.steps ?? {}) as JsonObject, hooks: sortKeys(s.hooks ?? {}) as JsonObject };
+}
+
+export function declaredSpec(p: DeclaredPipeline): JsonObject {
+  if (p.spec) return runnableSpec(p.spec);
+  return runnableSpec(YAML.parse(p.yaml ?? "") ?? {});
+}
+
+/** Pipelines edited or deleted in Codefresh. */
+export function pipelineDrift(declared: readonly DeclaredPipeline[], live: readonly Record<string, unknown>[]): Finding[] {
+  const liveByName = new Map<string, Record<string, unknown>>();
+  for (const doc of live) {
+    const name = get(doc as JsonObject, "metadata.name");
+    if (typeof name === "string") liveByName.set(name, doc);
+  }
+  const out: Finding[] = [];
+  for (const p of declared) {
+    const current = liveByName.get(p.name);
+    if (!current) {
+      out.push({ kind: "pipeline", object: p.name, change: "deleted in Codefresh", detail: "declared but missing in Codefresh" });
+      continue;
+    }
+    const detail = pipelineChange(declaredSpec(p), runnableSpec((current as JsonObject).spec));
+    if (detail !== undefined) out.push({ kind: "pipeline", object: p.name, change: "edited in Codefresh", detail });
+  }
+  return out;
+}
+
+/** Pages: compared on a canonical form when the pages module provides one. */
+export function pageDrift(declared: readonly JsonObject[], live: readonly Record<string, unknown>[], canonical: (page: unknown) => JsonObject): Finding[] {
+  const liveById = byIdentifier(live);
+  const out: Finding[] = [];
+  for (const body of declared) {
+    const id = String(body.identifier);
+    const current = liveById.get(id);
+    if (!current) {
+      out.push({ kind: "page", object: id, change: "deleted in Port", detail: "declared but missing in Port" });
+      continue;
+    }
+    const want = canonical(body);
+    const have = canonical(current);
+    if (!deepEqual(want, have)) out.push({ kind: "page", object: id, change: "changed in Port", detail: changedPaths(want, have, 2).map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
+  }
+  return out;
+}
+
