@@ -7,3 +7,5 @@ const outputs = runProgram();
 export const portApiUrl = outputs.portApiUrl;
 export const blueprints = outputs.blueprints;
 export const actions = outputs.actions;
+export const pipelines = outputs.pipelines;
+export const agent = outputs.agent;

@@ -1,19 +1,30 @@
 // The whole developer portal as one component: the Port catalog, the Codefresh pipelines and
 // the agent that connects them.
 import * as pulumi from "@pulumi/pulumi";
+import { AgentDeployment } from "../infra/agent";
+import { CodefreshPipelines } from "../infra/codefresh/pipelines";
+import type { AgentSecrets } from "../infra/agent-config";
 import { PortCatalog } from "../infra/port/catalog";
+import { PortPages } from "../infra/port/pages";
+import { declarePages } from "../pages";
+import { deployPipelineNames } from "../pipelines/config";
 import { declareCatalog } from "./catalog-declaration";
-import type { SecretKey, StackConfig } from "./config";
+import type { StackConfig } from "./config";
 
 export interface PortalStackArgs {
   /** Parsed, validated stack config. */
   readonly config: StackConfig;
   /** Secret config values (Pulumi secret Outputs), for the agent's runtime secrets. */
-  readonly secrets: Record<SecretKey, pulumi.Input<string | undefined>>;
+  readonly secrets: AgentSecrets;
+  /** Built agent bundle; default "dist/agent" (`npm run build`). */
+  readonly bundleDir?: string;
 }
 
 export class PortalStack extends pulumi.ComponentResource {
   readonly catalog: PortCatalog;
+  readonly pages: PortPages;
+  readonly pipelines: CodefreshPipelines;
+  readonly agent: AgentDeployment;
   /** Port API base URL the stack writes to. */
   readonly portApiUrl: string;
 
@@ -25,6 +36,24 @@ export class PortalStack extends pulumi.ComponentResource {
       `${name}-catalog`,
       { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange },
       { parent: this },
+    );
+    this.pages = new PortPages(
+      `${name}-pages`,
+      { baseUrl: declaration.baseUrl, pages: declarePages(args.config), dependsOn: Object.values(this.catalog.blueprints) },
+      { parent: this },
+    );
+    this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { config: args.config, portApiUrl: this.portApiUrl }, { parent: this });
+    this.agent = new AgentDeployment(
+      `${name}-agent`,
+      {
+        config: args.config,
+        portApiUrl: this.portApiUrl,
+        allowedPipelines: deployPipelineNames(args.config.codefresh),
+        secrets: args.secrets,
+        bundleDir: args.bundleDir,
+      },
+      // The agent may only start pipelines that exist.
+      { parent: this, dependsOn: [this.pipelines] },
     );
     this.registerOutputs({ portApiUrl: this.portApiUrl });
   }

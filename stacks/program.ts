@@ -1,25 +1,23 @@
 // The Pulumi program: read and validate config, build the stack, return its outputs. index.ts
 // exports this for `pulumi up`; synth and the tests run the very same function under mocks.
 import * as pulumi from "@pulumi/pulumi";
-import { configFromPulumi, parseStackConfig, PROJECT, SecretKey, StackConfig } from "./config";
+import { configFromPulumi, parseStackConfig, PROJECT, SECRET_KEYS, SecretKey, StackConfig } from "./config";
 import { PortalStack } from "./portal-stack";
 
 export interface ProgramOutputs {
   readonly portApiUrl: pulumi.Output<string>;
   readonly blueprints: pulumi.Output<string[]>;
   readonly actions: pulumi.Output<string[]>;
+  /** Every Codefresh pipeline the stack declares ("project/pipeline"). */
+  readonly pipelines: pulumi.Output<string[]>;
+  /** Where the agent runs and its resource names (nothing secret). */
+  readonly agent: pulumi.Output<Record<string, string | undefined>>;
 }
 
-/** Secret config values as Pulumi secret Outputs; absent keys resolve to undefined. */
-export function secretConfig(): Record<SecretKey, pulumi.Output<string | undefined>> {
+/** Secret config values as Pulumi secret Outputs; a missing one fails `pulumi up` naming the key. */
+export function secretConfig(): Record<SecretKey, pulumi.Output<string>> {
   const config = new pulumi.Config(PROJECT);
-  return {
-    portClientId: config.getSecret("portClientId"),
-    portClientSecret: config.getSecret("portClientSecret"),
-    codefreshApiKey: config.getSecret("codefreshApiKey"),
-    kafkaUsername: config.getSecret("kafkaUsername"),
-    kafkaPassword: config.getSecret("kafkaPassword"),
-  };
+  return Object.fromEntries(SECRET_KEYS.map((key) => [key, config.requireSecret(key)])) as Record<SecretKey, pulumi.Output<string>>;
 }
 
 /** Parse the stack config from Pulumi's config store; throws ConfigError naming every bad key. */
@@ -33,5 +31,7 @@ export function runProgram(config: StackConfig = loadConfig()): ProgramOutputs {
     portApiUrl: pulumi.output(stack.portApiUrl),
     blueprints: pulumi.output(Object.keys(stack.catalog.blueprints)),
     actions: pulumi.output(Object.keys(stack.catalog.actions)),
+    pipelines: stack.pipelines.pipelineNames,
+    agent: pulumi.all(stack.agent.outputs()),
   };
 }

@@ -57,6 +57,19 @@ export function readStackConfig(projectDir: string, stack: string): { config: Re
   return { config, secretKeys };
 }
 
+/** Offline, unset secrets are stand-ins: synth shows the shape `pulumi up` would send, masked. */
+function withSecretPlaceholders(stack: { config: Record<string, string>; secretKeys: string[] }) {
+  const config = { ...stack.config };
+  const secretKeys = [...stack.secretKeys];
+  for (const name of SECRET_KEYS) {
+    const key = `${PROJECT}:${name}`;
+    if (config[key] !== undefined) continue;
+    config[key] = "[unset secret]";
+    secretKeys.push(key);
+  }
+  return { config, secretKeys };
+}
+
 function prepareOutDir(outDir: string): void {
   if (fs.existsSync(outDir)) {
     const entries = fs.readdirSync(outDir);
@@ -71,7 +84,7 @@ function prepareOutDir(outDir: string): void {
 export async function synth(opts: SynthOptions): Promise<SynthResult> {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   const outDir = path.resolve(opts.out);
-  const { config, secretKeys } = readStackConfig(projectDir, opts.stack);
+  const { config, secretKeys } = withSecretPlaceholders(readStackConfig(projectDir, opts.stack));
 
   const run = await installMocks({ project: PROJECT, stack: opts.stack, config, secretKeys });
   // Loaded after the mocks so the program's module-level Pulumi calls see them.
