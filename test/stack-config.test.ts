@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { ConfigError, declaredEnvironments, parseStackConfig } from "../stacks/config";
 import { declareCatalog } from "../stacks/catalog-declaration";
-import { readStackConfig } from "../tools/synth";
+import { pulumiConfigOf } from "../tools/synth";
 import { configFromPulumi } from "../stacks/config";
 
 const base = () => ({
@@ -26,7 +26,7 @@ function problems(raw: Record<string, unknown>): string[] {
 
 describe("stack config", () => {
   it("parses the example dev stack and fills defaults", () => {
-    const { config } = readStackConfig(path.resolve(__dirname, ".."), "dev");
+    const { config } = pulumiConfigOf(path.resolve(__dirname, ".."), "dev");
     const cfg = parseStackConfig(configFromPulumi(config));
     assert.equal(cfg.port.region, "eu");
     assert.equal(cfg.agent.runtime, "lambda");
@@ -76,9 +76,9 @@ describe("stack config", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
     try {
       fs.writeFileSync(path.join(dir, "Pulumi.x.yaml"), "config:\n  developer-portal:portClientSecret: not-encrypted\n");
-      assert.throws(() => readStackConfig(dir, "x"), /developer-portal:portClientSecret must be set with "pulumi config set --secret"/);
+      assert.throws(() => pulumiConfigOf(dir, "x"), /developer-portal:portClientSecret must be set with "pulumi config set --secret"/);
       fs.writeFileSync(path.join(dir, "Pulumi.y.yaml"), "config:\n  developer-portal:portClientSecret:\n    secure: AAABAExample\n");
-      const { config, secretKeys } = readStackConfig(dir, "y");
+      const { config, secretKeys } = pulumiConfigOf(dir, "y");
       assert.equal(config["developer-portal:portClientSecret"], "[secret]");
       assert.deepEqual(secretKeys, ["developer-portal:portClientSecret"]);
     } finally {

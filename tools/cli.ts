@@ -11,7 +11,7 @@ import { SnapshotError } from "./diff/snapshot";
 import { DriftSetupError, renderDriftText, runDrift } from "./drift";
 import { declaredPages, declaredPipelines } from "./drift/declarations";
 import { terminalProgress } from "./drift/progress";
-import { readStackConfig } from "./drift/stack-file";
+import { readStackConfig } from "../stacks/stack-file";
 import { importBamboo, ImportInputError } from "./import-bamboo";
 
 export interface CliIO {

@@ -3,9 +3,8 @@
 // catalog overview — so people and CI can review a change without credentials or the CLI.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml } from "yaml";
-import { z } from "zod";
 import { PROJECT, SECRET_KEYS } from "../../stacks/config";
+import { readStackFile } from "../../stacks/stack-file";
 import { installMocks, maskSecrets, RecordedResource } from "./mock-runtime";
 import { renderCatalogMarkdown } from "./catalog-markdown";
 import { writeResourceFiles } from "./writers";
@@ -30,28 +29,16 @@ export interface SynthResult {
 const MANIFEST = ".synth-manifest.json";
 
 /** Config values of a stack file as Pulumi's runtime expects them (JSON text per key). */
-export function readStackConfig(projectDir: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
-  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file) || file} (is "${stack}" the stack name?)`);
-  const parsed = z.object({ config: z.record(z.string(), z.unknown()).default({}) }).loose().safeParse(parseYaml(fs.readFileSync(file, "utf8")) ?? {});
-  if (!parsed.success) throw new Error(`${file}: expected a mapping with a "config" section`);
+export function pulumiConfigOf(projectDir: string, stack: string): { config: Record<string, string>; secretKeys: string[] } {
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
-  for (const [rawKey, value] of Object.entries(parsed.data.config)) {
-    const key = rawKey.includes(":") ? rawKey : `${PROJECT}:${rawKey}`;
-    const secure = z.object({ secure: z.string() }).safeParse(value);
-    if (secure.success) {
+  for (const entry of readStackFile(projectDir, stack)) {
+    if (entry.secure) {
       // Encrypted values cannot be read offline; synth shows them as masked placeholders.
-      config[key] = "[secret]";
-      secretKeys.push(key);
-      continue;
-    }
-    config[key] = typeof value === "string" ? value : JSON.stringify(value);
-  }
-  for (const name of SECRET_KEYS) {
-    const key = `${PROJECT}:${name}`;
-    if (config[key] !== undefined && !secretKeys.includes(key)) {
-      throw new Error(`${file}: ${key} must be set with "pulumi config set --secret", not in plain text`);
+      config[entry.key] = "[secret]";
+      secretKeys.push(entry.key);
+    } else {
+      config[entry.key] = typeof entry.value === "string" ? entry.value : JSON.stringify(entry.value);
     }
   }
   return { config, secretKeys };
@@ -84,7 +71,7 @@ function prepareOutDir(outDir: string): void {
 export async function synth(opts: SynthOptions): Promise<SynthResult> {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   const outDir = path.resolve(opts.out);
-  const { config, secretKeys } = withSecretPlaceholders(readStackConfig(projectDir, opts.stack));
+  const { config, secretKeys } = withSecretPlaceholders(pulumiConfigOf(projectDir, opts.stack));
 
   const run = await installMocks({ project: PROJECT, stack: opts.stack, config, secretKeys });
   // Loaded after the mocks so the program's module-level Pulumi calls see them.

@@ -3,6 +3,7 @@
 // This is what `synth` writes out and what the mock tests assert on.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { defaultId, defaultState } from "./mock-state";
 
 export interface RecordedResource {
   readonly type: string;
@@ -49,22 +50,6 @@ function describeAsset(value: unknown): unknown {
   return { kind: "AssetArchive", assets: Object.keys((v.assets as Record<string, unknown>) ?? {}).sort() };
 }
 
-/** Fake but well-formed physical ids and attributes, so outputs resolve like after a create. */
-function physicalState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
-  const state: Record<string, unknown> = { ...inputs };
-  if (type.startsWith("aws:")) {
-    const service = type.split(":")[1]?.split("/")[0] ?? "aws";
-    state.arn ??= `arn:aws:${service}:eu-west-1:123456789012:${name}`;
-    state.name ??= name;
-    if (type === "aws:sqs/queue:Queue") state.url ??= `https://sqs.eu-west-1.amazonaws.com/123456789012/${name}`;
-  }
-  if (type.startsWith("kubernetes:")) {
-    const metadata = (inputs.metadata ?? {}) as Record<string, unknown>;
-    state.metadata = { ...metadata, name: metadata.name ?? name };
-  }
-  return state;
-}
-
 export interface MockRun {
   readonly resources: RecordedResource[];
   /**
@@ -88,7 +73,8 @@ export async function installMocks(opts: { project: string; stack: string; confi
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
         resources.push({ type: args.type, name: args.name, custom: args.custom ?? false, inputs: args.inputs });
-        return { id: args.custom ? `${args.name}-id` : undefined, state: physicalState(args.type, args.name, args.inputs) };
+        const id = args.id ? args.id : defaultId(args);
+        return { id, state: { ...args.inputs, ...defaultState(args, id) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         return args.inputs;
