@@ -2,12 +2,18 @@
 // as the Lambda. SASL/SCRAM-512 over TLS (what Port's brokers accept), a consumer group prefixed
 // with the org id (Port authorizes nothing else), offsets committed only after a batch's records
 // are handled, and a clean stop on SIGTERM (the current batch finishes, the group is left).
-import { Consumer, EachBatchPayload, Kafka, KafkaConfig, logLevel } from "kafkajs";
+// Also here, as the pod has no scheduler beside it: health files for the probes (health.ts) and
+// the reaper, run in-process on an interval.
+import { Consumer, ConsumerCrashEvent, EachBatchPayload, Kafka, KafkaConfig, logLevel } from "kafkajs";
+import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { handleBatch } from "./batch";
 import type { AgentDeps } from "./deploy-record";
+import { HealthFiles } from "./health";
 import { decodeMessage, DecodedRecord } from "./kafka-records";
 import { errorText, logger } from "./log";
-import { createAgent } from "./runtime";
+import { PortRunLedger } from "./port-ledger";
+import { reap, reapPortRuns, ReapSummary } from "./reaper";
+import { agentClients, createAgent } from "./runtime";
 import { ConsumerSettings, loadConsumerSettings, SettingsError } from "./settings";
 
 export function kafkaConfig(settings: ConsumerSettings): KafkaConfig {
@@ -27,7 +33,71 @@ export function kafkaConfig(settings: ConsumerSettings): KafkaConfig {
 }
 
 /** The slice of a kafkajs Consumer the agent uses (tests pass a fake). */
-export type AgentConsumer = Pick<Consumer, "connect" | "subscribe" | "run" | "commitOffsets" | "disconnect">;
+export type AgentConsumer = Pick<Consumer, "connect" | "subscribe" | "run" | "commitOffsets" | "disconnect" | "on" | "events">;
+
+export interface ConsumerAgent {
+  readonly deps: AgentDeps;
+  /** One reaper pass over whatever the ledger is. */
+  readonly reapPass: () => Promise<ReapSummary>;
+}
+
+/**
+ * The core's dependencies for the consumer. With RUN_LEDGER_TABLE: the DynamoDB ledger and its
+ * reaper, as on Lambda. Without (the Kubernetes runtime creates no AWS resources): Port's run
+ * state as the ledger and Port's active runs as the reaper's source (port-ledger.ts says what
+ * that guarantees and what it does not).
+ */
+export function consumerAgent(settings: ConsumerSettings): ConsumerAgent {
+  if (settings.ledgerTable) {
+    const { deps } = createAgent({ ...settings, ledgerTable: settings.ledgerTable });
+    const opts = { claimLeaseMs: settings.claimLeaseSeconds * 1000, lockLeaseMs: settings.lockLeaseSeconds * 1000, concurrency: settings.concurrency };
+    return { deps, reapPass: () => reap(deps, opts) };
+  }
+  const clients = agentClients(settings);
+  const deps: AgentDeps = { ...clients, ledger: new PortRunLedger(clients.port) };
+  return { deps, reapPass: () => reapPortRuns(deps, { actions: Object.values(DEPLOY_ACTIONS), concurrency: settings.concurrency }) };
+}
+
+/**
+ * Keep the health files in step with the consumer: `ready` while it is in its group, `alive`
+ * touched while it runs. A crash kafkajs will not restart stops the heartbeat, so the liveness
+ * probe fails and Kubernetes restarts the pod instead of leaving an idle process behind.
+ */
+export function watchHealth(consumer: Pick<Consumer, "on" | "events">, health: HealthFiles): void {
+  consumer.on(consumer.events.GROUP_JOIN, () => health.ready());
+  consumer.on(consumer.events.CRASH, (event: ConsumerCrashEvent) => {
+    health.notReady();
+    if (!event.payload.restart) health.stopHeartbeat();
+  });
+  consumer.on(consumer.events.DISCONNECT, () => {
+    health.notReady();
+    health.stopHeartbeat();
+  });
+}
+
+/**
+ * Run `pass` every `intervalMs`, one at a time (a slow pass delays the next one instead of
+ * overlapping it: the Port reaper has no lock). `stop` resolves once a running pass is done.
+ */
+export function startReaperLoop(pass: () => Promise<unknown>, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = pass()
+      .then(
+        () => undefined,
+        (err: unknown) => logger.error("reaper pass failed", { reason: errorText(err) }),
+      )
+      .finally(() => (running = undefined));
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
 
 /** Kafka messages of one fetched batch as the core's records (same decoding as the Lambda). */
 export function recordsOf(batch: EachBatchPayload["batch"]): DecodedRecord[] {
@@ -40,7 +110,11 @@ export function recordsOf(batch: EachBatchPayload["batch"]): DecodedRecord[] {
   }));
 }
 
-export async function runConsumer(consumer: AgentConsumer, deps: AgentDeps, settings: Pick<ConsumerSettings, "topic" | "concurrency">): Promise<void> {
+export async function runConsumer(consumer: AgentConsumer, deps: AgentDeps, settings: Pick<ConsumerSettings, "topic" | "concurrency">, health?: HealthFiles): Promise<void> {
+  if (health) {
+    watchHealth(consumer, health);
+    health.startHeartbeat();
+  }
   await consumer.connect();
   await consumer.subscribe({ topics: [settings.topic], fromBeginning: false });
   await consumer.run({
@@ -60,14 +134,23 @@ export async function runConsumer(consumer: AgentConsumer, deps: AgentDeps, sett
   });
 }
 
-/** On SIGTERM/SIGINT: stop fetching, let the running batch finish and commit, leave the group. */
-export function installShutdown(consumer: Pick<Consumer, "disconnect">, exit: (code: number) => void = (c) => process.exit(c), proc: Pick<NodeJS.Process, "once"> = process): void {
+/**
+ * On SIGTERM/SIGINT: `beforeStop` (not ready, reaper stopped) while the consumer stops fetching,
+ * lets the running batch finish and commit, and leaves the group.
+ */
+export function installShutdown(
+  consumer: Pick<Consumer, "disconnect">,
+  exit: (code: number) => void = (c) => process.exit(c),
+  proc: Pick<NodeJS.Process, "once"> = process,
+  beforeStop: () => Promise<void> | void = () => undefined,
+): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`received ${signal}, shutting down`);
-    consumer.disconnect().then(
+    // Both at once: the reaper's running pass and the running batch finish side by side.
+    Promise.all([Promise.resolve().then(beforeStop), consumer.disconnect()]).then(
       () => exit(0),
       (err: unknown) => {
         logger.error("shutdown failed", { reason: errorText(err) });
@@ -88,11 +171,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     process.stderr.write(`${err instanceof SettingsError ? err.message : errorText(err)}\n`);
     process.exit(2);
   }
-  const agent = createAgent(settings);
+  const agent = consumerAgent(settings);
   const consumer = new Kafka(kafkaConfig(settings)).consumer({ groupId: settings.consumerGroup, sessionTimeout: 45_000 });
-  installShutdown(consumer);
-  await runConsumer(consumer, agent.deps, settings);
-  logger.info("consumer running", { reason: `group ${settings.consumerGroup}, topic ${settings.topic}` });
+  // No AGENT_HEALTH_DIR (a local run): no health files at all.
+  const health = settings.healthDir ? new HealthFiles(settings.healthDir) : undefined;
+  const reaper = startReaperLoop(agent.reapPass, settings.reaperIntervalSeconds * 1000);
+  installShutdown(consumer, undefined, undefined, async () => {
+    health?.notReady();
+    await reaper.stop();
+  });
+  await runConsumer(consumer, agent.deps, settings, health);
+  const ledger = settings.ledgerTable ? "DynamoDB" : "Port run state";
+  logger.info("consumer running", { reason: `group ${settings.consumerGroup}, topic ${settings.topic}, run ledger: ${ledger}` });
 }
 
 if (require.main === module) {

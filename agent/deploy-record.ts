@@ -8,14 +8,14 @@ import { PortApiError, PortClient } from "../clients/port";
 import { decide, deploymentEntity, EntityView, runLink, StartBuild } from "./decision";
 import type { EntityLookup } from "./entity-lookup";
 import type { DecodedMessage, KafkaRecordRef } from "./kafka-records";
-import type { RunLedger } from "./ledger";
+import type { RunClaims } from "./ledger";
 import { errorText, logger } from "./log";
 import { z } from "zod";
 
 export interface AgentDeps {
   readonly port: PortClient;
   readonly codefresh: CodefreshClient;
-  readonly ledger: RunLedger;
+  readonly ledger: RunClaims;
   readonly allowedPipelines: readonly string[];
   readonly portAppUrl: string;
 }
@@ -178,7 +178,9 @@ async function failIfUntouched(deps: AgentDeps, runId: string, summary: string):
 }
 
 export function runView(run: unknown): { status: string; externalRunId?: string; link?: unknown } | undefined {
-  const parsed = z.object({ status: z.string(), externalRunId: z.string().nullish(), link: z.unknown() }).loose().safeParse(run);
+  // `link` optional: zod 4 treats a bare z.unknown() key as required, and a run without a link
+  // (nothing reported yet) must still be seen.
+  const parsed = z.object({ status: z.string(), externalRunId: z.string().nullish(), link: z.unknown().optional() }).loose().safeParse(run);
   return parsed.success ? { status: parsed.data.status, externalRunId: parsed.data.externalRunId ?? undefined, link: parsed.data.link } : undefined;
 }
 

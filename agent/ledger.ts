@@ -40,7 +40,19 @@ export interface LedgerOptions {
   readonly now?: () => number;
 }
 
-export class RunLedger {
+/**
+ * What the record path (deploy-record.ts) needs of a run ledger: the first sighting of a run
+ * claims it, and the claim's outcome is recorded. RunLedger (DynamoDB, conditional writes) is
+ * the strong one; PortRunLedger (port-ledger.ts) serves a cluster without DynamoDB.
+ */
+export interface RunClaims {
+  /** True for the first delivery of a run; false for a run already handled (a redelivery). */
+  claim(runId: string, what: { pipeline: string; environment: string }): Promise<boolean>;
+  markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean>;
+  markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean>;
+}
+
+export class RunLedger implements RunClaims {
   private readonly doc: DynamoDBDocumentClient;
   private readonly table: string;
   private readonly ttlSeconds: number;

@@ -5,13 +5,16 @@
 // - claimed for longer than a Lambda can live (crash between claim and start, or an uncertain
 //   start): adopt the build carrying our port_run_id annotation, or close the run FAILURE.
 // Two reapers at once are safe: closing needs the entry's lock, taken by a conditional write.
+// reapPortRuns (below) is the Kubernetes consumer's variant without DynamoDB: Port's active runs
+// are its source, and it closes runs with the same code (closeEndedRun).
 import { BLUEPRINTS, DEPLOYMENT, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { Build, isTerminalBuildStatus } from "../clients/codefresh";
-import { PortApiError } from "../clients/port";
+import { PortApiError, PortClient } from "../clients/port";
+import { z } from "zod";
 import { reapOutcome } from "./decision";
 import { AgentDeps, DEPLOYING_LABEL, reportFailure, runView } from "./deploy-record";
-import type { LedgerEntry } from "./ledger";
+import type { LedgerEntry, RunLedger } from "./ledger";
 import { errorText, logger } from "./log";
 import { runKeyed } from "./scheduler";
 
@@ -31,7 +34,10 @@ export interface ReapSummary {
   readonly outcomes: Partial<Record<ReapOutcome, number>>;
 }
 
-export async function reap(deps: AgentDeps, opts: ReaperOptions): Promise<ReapSummary> {
+/** The DynamoDB reaper needs the DynamoDB ledger (its listing and locks), not just claims. */
+export type LedgerDeps = AgentDeps & { readonly ledger: RunLedger };
+
+export async function reap(deps: LedgerDeps, opts: ReaperOptions): Promise<ReapSummary> {
   const entries = await deps.ledger.listOpen();
   const results = await runKeyed(entries, (e) => e.runId, opts.concurrency, async (entry) => {
     try {
@@ -47,7 +53,7 @@ export async function reap(deps: AgentDeps, opts: ReaperOptions): Promise<ReapSu
   return { entries: entries.length, outcomes };
 }
 
-async function reapOne(deps: AgentDeps, opts: ReaperOptions, entry: LedgerEntry): Promise<ReapOutcome> {
+async function reapOne(deps: LedgerDeps, opts: ReaperOptions, entry: LedgerEntry): Promise<ReapOutcome> {
   const now = Date.now();
   const staleLock = now - opts.lockLeaseMs;
   if (entry.state === "closing" && (entry.lockedAt ?? 0) >= staleLock) return "busy";
@@ -77,7 +83,7 @@ async function reapOne(deps: AgentDeps, opts: ReaperOptions, entry: LedgerEntry)
   return closeIfEnded(deps, staleLock, entry, build);
 }
 
-async function closeIfEnded(deps: AgentDeps, staleLock: number, entry: LedgerEntry, build: Build | undefined): Promise<ReapOutcome> {
+async function closeIfEnded(deps: LedgerDeps, staleLock: number, entry: LedgerEntry, build: Build | undefined): Promise<ReapOutcome> {
   const buildId = entry.buildId!;
   const buildUrl = entry.buildUrl ?? deps.codefresh.buildUrl(buildId);
   const run = runView(await deps.port.getRun(entry.runId));
@@ -93,27 +99,37 @@ async function closeIfEnded(deps: AgentDeps, staleLock: number, entry: LedgerEnt
   }
   const token = await deps.ledger.lock(entry.runId, "started", staleLock);
   if (!token) return "busy";
+  const summary = await closeEndedRun(deps, entry.runId, buildId, buildUrl, build);
+  await deps.ledger.release(entry.runId, token, "closed", { reason: summary });
+  return "closed";
+}
+
+/**
+ * Close an in-progress run whose build ended (or vanished) without reporting: the deployment
+ * entity gets the build's outcome, the run a log line and the closing PATCH. Shared by both
+ * reapers; the caller has made sure it alone closes this run. Resolves with the summary.
+ */
+export async function closeEndedRun(deps: Pick<AgentDeps, "port">, runId: string, buildId: string, buildUrl: string, build: Build | undefined): Promise<string> {
   const outcome = reapOutcome(buildId, build?.status ?? "missing");
   const summary = build ? outcome.summary : `Deploy build ${buildId} no longer exists in Codefresh`;
   try {
     await deps.port.upsertEntity(
       BLUEPRINTS.deployment,
-      { identifier: deploymentIdentifier(entry.runId), properties: { [DEPLOYMENT.status]: build?.status ?? "error", [DEPLOYMENT.finishedAt]: build?.finished ?? new Date().toISOString() } },
-      { merge: true, runId: entry.runId },
+      { identifier: deploymentIdentifier(runId), properties: { [DEPLOYMENT.status]: build?.status ?? "error", [DEPLOYMENT.finishedAt]: build?.finished ?? new Date().toISOString() } },
+      { merge: true, runId },
     );
   } catch (err) {
-    logger.warn("reaper: deployment entity not updated", { runId: entry.runId, reason: errorText(err) });
+    logger.warn("reaper: deployment entity not updated", { runId, reason: errorText(err) });
   }
   try {
-    await deps.port.addRunLog(entry.runId, summary);
-    await deps.port.patchRun(entry.runId, { status: build ? outcome.status : "FAILURE", summary, link: buildUrl });
+    await deps.port.addRunLog(runId, summary);
+    await deps.port.patchRun(runId, { status: build ? outcome.status : "FAILURE", summary, link: buildUrl });
   } catch (err) {
     // Closed meanwhile by the pipeline: that report wins.
     if (!(err instanceof PortApiError && err.status === 422)) throw err;
   }
-  await deps.ledger.release(entry.runId, token, "closed", { reason: summary });
-  logger.info("reaper: closed run", { runId: entry.runId, buildId, buildStatus: build?.status ?? "missing" });
-  return "closed";
+  logger.info("reaper: closed run", { runId, buildId, buildStatus: build?.status ?? "missing" });
+  return summary;
 }
 
 async function linkRun(deps: AgentDeps, runId: string, buildId: string, buildUrl: string): Promise<void> {
@@ -137,4 +153,55 @@ async function findBuild(deps: AgentDeps, entry: LedgerEntry): Promise<Build | u
     if (annotations[RUN_ID_ANNOTATION] === entry.runId) return build;
   }
   return undefined;
+}
+
+// ---- Port as the source (the Kubernetes consumer without DynamoDB, see port-ledger.ts) -------
+
+export interface PortReaperOptions {
+  /** Identifiers of the actions whose runs the agent starts builds for. */
+  readonly actions: readonly string[];
+  readonly concurrency: number;
+}
+
+/**
+ * One pass over the deploy actions' active runs in Port: a run linked to a build
+ * (`externalRunId`) whose build ended or vanished is closed as the DynamoDB reaper closes it.
+ * Not safe to run twice at once (there is no lock to take): the consumer runs it in one process,
+ * one pass at a time. Runs with no build linked are left alone (waiting for approval, being
+ * handled, or started by an agent that crashed before it could link the build).
+ */
+export async function reapPortRuns(deps: Pick<AgentDeps, "port" | "codefresh">, opts: PortReaperOptions): Promise<ReapSummary> {
+  const runs = (await Promise.all(opts.actions.map((action) => activeRuns(deps.port, action)))).flat();
+  const results = await runKeyed(runs, (r) => r.id, opts.concurrency, async (run): Promise<ReapOutcome> => {
+    const buildId = run.externalRunId;
+    if (!buildId) return "waiting";
+    try {
+      const build = await deps.codefresh.getBuild(buildId);
+      if (build && !isTerminalBuildStatus(build.status)) return "running";
+      await closeEndedRun(deps, run.id, buildId, deps.codefresh.buildUrl(buildId), build);
+      return "closed";
+    } catch (err) {
+      logger.error("reaper: run failed", { runId: run.id, buildId, reason: errorText(err) });
+      return "failed";
+    }
+  });
+  const outcomes: Partial<Record<ReapOutcome, number>> = {};
+  for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
+  logger.info("reaper pass done", { count: runs.length, outcome: JSON.stringify(outcomes) });
+  return { entries: runs.length, outcomes };
+}
+
+/** GET /v1/actions/runs?active=true&action=… (IN_PROGRESS and waiting runs of one action). */
+async function activeRuns(port: Pick<PortClient, "call">, action: string): Promise<{ id: string; externalRunId?: string }[]> {
+  let body: unknown;
+  try {
+    body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", action, limit: "1000", version: "v2" });
+  } catch (err) {
+    // An action the stack did not create (e.g. no approval variant): no runs.
+    if (err instanceof PortApiError && err.status === 404) return [];
+    throw err;
+  }
+  const parsed = z.object({ runs: z.array(z.object({ id: z.string(), externalRunId: z.string().nullish() }).loose()) }).safeParse(body);
+  if (!parsed.success) throw new Error(`Port listed the runs of ${action} without a "runs" array`);
+  return parsed.data.runs.map((r) => ({ id: r.id, externalRunId: r.externalRunId ?? undefined }));
 }

@@ -6,7 +6,8 @@ import { PortClient } from "../clients/port";
 import { credentialProviders } from "./credentials";
 import type { AgentDeps } from "./deploy-record";
 import { RunLedger } from "./ledger";
-import type { AgentSettings } from "./settings";
+import type { LedgerDeps } from "./reaper";
+import type { AgentSettings, CommonSettings } from "./settings";
 
 /**
  * Retries well inside a Lambda invocation: ~10 s per attempt, at most ~5 s between attempts.
@@ -16,20 +17,25 @@ export const AGENT_RETRY_POLICY: RetryPolicy = { timeoutMs: 10_000, retries: 4, 
 
 export interface Agent {
   readonly settings: AgentSettings;
-  readonly deps: AgentDeps;
+  readonly deps: LedgerDeps;
 }
 
+/** The agent with its DynamoDB run ledger (the Lambda, or a consumer given RUN_LEDGER_TABLE). */
 export function createAgent(settings: AgentSettings, policy: Partial<RetryPolicy> = {}): Agent {
+  return {
+    settings,
+    deps: { ...agentClients(settings, policy), ledger: new RunLedger({ table: settings.ledgerTable, ttlDays: settings.ledgerTtlDays }) },
+  };
+}
+
+/** Everything but the ledger: the consumer picks its ledger (DynamoDB or Port) itself. */
+export function agentClients(settings: CommonSettings, policy: Partial<RetryPolicy> = {}): Omit<AgentDeps, "ledger"> {
   const credentials = credentialProviders(settings.credentials);
   const retry = { ...AGENT_RETRY_POLICY, ...policy };
   return {
-    settings,
-    deps: {
-      port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry }),
-      codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry }),
-      ledger: new RunLedger({ table: settings.ledgerTable, ttlDays: settings.ledgerTtlDays }),
-      allowedPipelines: settings.allowedPipelines,
-      portAppUrl: settings.portAppUrl,
-    },
+    port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry }),
+    codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry }),
+    allowedPipelines: settings.allowedPipelines,
+    portAppUrl: settings.portAppUrl,
   };
 }

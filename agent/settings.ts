@@ -8,12 +8,14 @@ export type CredentialSource =
   | { readonly kind: "secrets-manager"; readonly portSecretArn: string; readonly codefreshSecretArn: string }
   | { readonly kind: "environment"; readonly portClientId: string; readonly portClientSecret: string; readonly codefreshApiKey: string };
 
-export interface AgentSettings {
+/** Settings of both entry points; the DynamoDB run ledger is only required by the Lambda. */
+export interface CommonSettings {
   readonly credentials: CredentialSource;
   readonly portApiUrl: string;
   readonly portAppUrl: string;
   readonly codefreshApiUrl: string;
-  readonly ledgerTable: string;
+  /** DynamoDB run ledger; unset only in the Kubernetes consumer, which then guards with Port's run state. */
+  readonly ledgerTable?: string;
   /** Full pipeline names ("project/pipeline") the agent may start. */
   readonly allowedPipelines: readonly string[];
   /** Records handled at once within a batch. */
@@ -25,13 +27,22 @@ export interface AgentSettings {
   readonly lockLeaseSeconds: number;
 }
 
-export interface ConsumerSettings extends AgentSettings {
+/** The Lambda handler and reaper: the run ledger is DynamoDB. */
+export interface AgentSettings extends CommonSettings {
+  readonly ledgerTable: string;
+}
+
+export interface ConsumerSettings extends CommonSettings {
   readonly kafkaBrokers: readonly string[];
   readonly kafkaUsername: string;
   readonly kafkaPassword: string;
   readonly portOrgId: string;
   readonly consumerGroup: string;
   readonly topic: string;
+  /** Where the probes' health files go (AGENT_HEALTH_DIR); unset = none are written. */
+  readonly healthDir?: string;
+  /** Period of the consumer's in-process reaper. */
+  readonly reaperIntervalSeconds: number;
 }
 
 /** A settings problem, worded as one line for the operator. */
@@ -44,17 +55,27 @@ export class SettingsError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Records handled at once by default. 32: at batch 100 it reaches ~18x the serial baseline, 8
+ * only ~8.5x (bench/agent.ts). infra/agent-config.ts has the same default for the stack.
+ */
+export const DEFAULT_CONCURRENCY = 32;
+
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
 export function loadAgentSettings(env: Env = process.env): AgentSettings {
+  return loadCommonSettings(env, { ledgerRequired: true }) as AgentSettings;
+}
+
+function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): CommonSettings {
   const problems: string[] = [];
   const schema = z.object({
     PORT_API_URL: z.url().default("https://api.port.io"),
     PORT_APP_URL: z.url().default("https://app.port.io"),
     CODEFRESH_API_URL: z.url().default("https://g.codefresh.io"),
-    RUN_LEDGER_TABLE: z.string().min(1),
+    RUN_LEDGER_TABLE: opts.ledgerRequired ? z.string().min(1) : z.string().min(1).optional(),
     ALLOWED_PIPELINES: z.string().min(1),
-    AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+    AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_CONCURRENCY),
     LEDGER_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     REAPER_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(0).default(900),
     REAPER_LOCK_LEASE_SECONDS: z.coerce.number().int().min(0).default(120),
@@ -113,9 +134,10 @@ function credentialSource(env: Env, problems: string[]): CredentialSource | unde
 
 export function loadConsumerSettings(env: Env = process.env): ConsumerSettings {
   const problems: string[] = [];
-  let base: AgentSettings | undefined;
+  let base: CommonSettings | undefined;
   try {
-    base = loadAgentSettings(env);
+    // No RUN_LEDGER_TABLE in a cluster: the consumer then uses Port's run state (agent/port-ledger.ts).
+    base = loadCommonSettings(env, { ledgerRequired: false });
   } catch (err) {
     if (!(err instanceof SettingsError)) throw err;
     problems.push(err.message.replace(/^agent settings: /, ""));
@@ -133,6 +155,9 @@ export function loadConsumerSettings(env: Env = process.env): ConsumerSettings {
   if (!group) problems.push("KAFKA_CONSUMER_GROUP is required");
   // Port only authorizes consumer groups prefixed with the org id (port-api.md §4).
   else if (orgId && !group.startsWith(`${orgId}.`)) problems.push(`KAFKA_CONSUMER_GROUP must start with "${orgId}."`);
+  const interval = nonEmpty(env.REAPER_INTERVAL_SECONDS);
+  const reaperIntervalSeconds = interval === undefined ? 300 : Number(interval);
+  if (!Number.isInteger(reaperIntervalSeconds) || reaperIntervalSeconds < 10 || reaperIntervalSeconds > 86_400) problems.push("REAPER_INTERVAL_SECONDS is invalid (an integer from 10 to 86400)");
   if (problems.length > 0 || !base) throw new SettingsError(problems);
   return {
     ...base,
@@ -142,5 +167,7 @@ export function loadConsumerSettings(env: Env = process.env): ConsumerSettings {
     portOrgId: orgId!,
     consumerGroup: group!,
     topic: `${orgId}.runs`,
+    healthDir: nonEmpty(env.AGENT_HEALTH_DIR),
+    reaperIntervalSeconds,
   };
 }

@@ -7,11 +7,14 @@
 // Serial baseline = the same records sent one per invocation, one after the other.
 import { ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { DEFAULT_CONCURRENCY } from "../agent/settings";
 import { AgentBundle, AgentWorld, BUNDLE, deployRequest, kafkaEvent, snapshotEnv, AGENT_ENV_KEYS } from "../test/support/agent-world";
 
 export const INJECTED_LATENCY_MS = 20;
 /** Round trips a record needs one after the other: look-ups (∥ ledger claim), build start, reports (∥ ledger). */
 export const SEQUENTIAL_ROUND_TRIPS = 3;
+/** The agent's default first (what a stack gets without tuning), then the other settings compared. */
+export const BENCH_CONCURRENCIES = [DEFAULT_CONCURRENCY, ...[8, 32].filter((c) => c !== DEFAULT_CONCURRENCY)];
 const ENVIRONMENTS = 100;
 
 export type AgentBenchRow = {
@@ -152,10 +155,13 @@ export async function benchAgent(): Promise<AgentBenchResult> {
   try {
     const rows: AgentBenchRow[] = [];
     let env: Record<string, string> = {};
-    const setup = async (concurrency: number): Promise<AgentBundle> => {
+    /** `concurrency` undefined: AGENT_CONCURRENCY unset, so the bundle runs with its own default. */
+    const setup = async (concurrency: number | undefined): Promise<AgentBundle> => {
       env = await services.call<Record<string, string>>({ cmd: "setup", environments: ENVIRONMENTS });
       for (const k of AGENT_ENV_KEYS) delete process.env[k];
-      Object.assign(process.env, env, { AGENT_CONCURRENCY: String(concurrency), POWERTOOLS_LOG_LEVEL: "SILENT" });
+      Object.assign(process.env, env, { POWERTOOLS_LOG_LEVEL: "SILENT" });
+      if (concurrency === undefined) delete process.env.AGENT_CONCURRENCY;
+      else process.env.AGENT_CONCURRENCY = String(concurrency);
       delete require.cache[BUNDLE];
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const agent = require(BUNDLE) as AgentBundle;
@@ -189,8 +195,9 @@ export async function benchAgent(): Promise<AgentBenchResult> {
       }
       rows.push(row("serial baseline (1 record per invocation)", 1, 1, 100, elapsed, latencies));
     }
-    for (const concurrency of [8, 32]) {
-      const agent = await setup(concurrency);
+    for (const concurrency of BENCH_CONCURRENCIES) {
+      const isDefault = concurrency === DEFAULT_CONCURRENCY;
+      const agent = await setup(isDefault ? undefined : concurrency);
       for (const batch of [1, 10, 100]) {
         const rounds = Math.ceil(Math.max(100, batch * 3) / batch);
         const latencies: number[] = [];
@@ -200,16 +207,16 @@ export async function benchAgent(): Promise<AgentBenchResult> {
           elapsed += res.elapsed;
           latencies.push(...res.latencies);
         }
-        rows.push(row("batch", batch, concurrency, rounds * batch, elapsed, latencies));
+        rows.push(row(isDefault ? "batch (default concurrency)" : "batch", batch, concurrency, rounds * batch, elapsed, latencies));
       }
     }
 
     const measuredFloor = await bareRoundTrips(services, env);
     const serial = rows[0];
     const floor = INJECTED_LATENCY_MS * SEQUENTIAL_ROUND_TRIPS;
-    const batch1 = rows.find((r) => r.scenario === "batch" && r.batch === 1 && r.concurrency === 8)!;
+    const batch1 = rows.find((r) => r.scenario !== serial.scenario && r.batch === 1 && r.concurrency === DEFAULT_CONCURRENCY)!;
     const over: Record<string, number> = {};
-    for (const r of rows.filter((x) => x.batch === 100)) over[`concurrency ${r.concurrency}`] = round(r.recordsPerSecond / serial.recordsPerSecond);
+    for (const r of rows.filter((x) => x.batch === 100)) over[`concurrency ${r.concurrency}${r.concurrency === DEFAULT_CONCURRENCY ? " (default)" : ""}`] = round(r.recordsPerSecond / serial.recordsPerSecond);
     const batch1OverFloor = round(batch1.p50Ms / floor);
     const batch1OverMeasuredFloor = round(batch1.p50Ms / measuredFloor);
     const bestOver = Math.max(...Object.values(over));

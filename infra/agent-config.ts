@@ -131,7 +131,7 @@ export function agentConfigSchema() {
       /** Base name of the agent's resources; also the consumer-group suffix. */
       name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lower-case letters, digits and - (max 40)").default("codefresh-agent"),
       /** Records processed at once within a batch. */
-      concurrency: z.number().int().min(1).max(64).default(8),
+      concurrency: z.number().int().min(1).max(64).default(32),
       /** Days a run-ledger entry is kept (DynamoDB TTL). */
       ledgerTtlDays: z.number().int().min(1).max(365).default(30),
       kafka: kafkaSchema().default(kafkaSchema().parse({})),

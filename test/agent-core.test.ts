@@ -130,7 +130,7 @@ describe("agent settings", () => {
     assert.equal(s.portApiUrl, "https://api.port.io");
     assert.equal(s.portAppUrl, "https://app.port.io");
     assert.equal(s.codefreshApiUrl, "https://g.codefresh.io");
-    assert.equal(s.concurrency, 8);
+    assert.equal(s.concurrency, 32, "the benchmarked default");
     assert.equal(s.ledgerTtlDays, 30);
     assert.deepEqual(s.allowedPipelines, ["deploy/app", "deploy/other"]);
   });
@@ -162,5 +162,20 @@ describe("agent settings", () => {
     assert.equal(s.topic, "org_1.runs");
     assert.deepEqual(s.kafkaBrokers, ["b-1:9196", "b-2:9196"]);
     assert.throws(() => loadConsumerSettings({ ...kafka, KAFKA_CONSUMER_GROUP: "agent" }), /KAFKA_CONSUMER_GROUP must start with "org_1\."/);
+  });
+
+  it("needs RUN_LEDGER_TABLE for the Lambda but not for the Kubernetes consumer, which reads its health dir and reaper period", () => {
+    const { RUN_LEDGER_TABLE: _table, ...noTable } = base;
+    assert.throws(() => loadAgentSettings(noTable), /RUN_LEDGER_TABLE is required/);
+    const kafka = { ...noTable, KAFKA_BROKERS: "b-1:9196", KAFKA_USERNAME: "u", KAFKA_PASSWORD: "test-password", PORT_ORG_ID: "org_1", KAFKA_CONSUMER_GROUP: "org_1.agent" };
+    const s = loadConsumerSettings(kafka);
+    assert.equal(s.ledgerTable, undefined);
+    assert.equal(s.healthDir, undefined, "no AGENT_HEALTH_DIR: no health files");
+    assert.equal(s.reaperIntervalSeconds, 300);
+    const t = loadConsumerSettings({ ...kafka, RUN_LEDGER_TABLE: "ledger", AGENT_HEALTH_DIR: "/tmp/agent", REAPER_INTERVAL_SECONDS: "60" });
+    assert.equal(t.ledgerTable, "ledger");
+    assert.equal(t.healthDir, "/tmp/agent");
+    assert.equal(t.reaperIntervalSeconds, 60);
+    assert.throws(() => loadConsumerSettings({ ...kafka, REAPER_INTERVAL_SECONDS: "soon" }), /REAPER_INTERVAL_SECONDS is invalid/);
   });
 });

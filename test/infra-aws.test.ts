@@ -149,7 +149,7 @@ describe("agent on AWS (Lambda + Port Kafka)", () => {
     assert.equal(env.PORT_API_URL, "https://api.port.io");
     assert.equal(env.PORT_APP_URL, "https://app.port.io");
     assert.equal(env.CODEFRESH_API_URL, "https://g.codefresh.io");
-    assert.equal(env.AGENT_CONCURRENCY, "8");
+    assert.equal(env.AGENT_CONCURRENCY, "32");
     assert.equal(env.LEDGER_TTL_DAYS, "30");
     const everything = JSON.stringify(mocks.resources.filter((r) => r.type !== T.version).map((r) => reveal(r.inputs)));
     for (const value of SECRET_VALUES) assert.ok(!everything.includes(value), `${value} leaked outside a SecretVersion`);

@@ -7,13 +7,14 @@
 // nothing but node in the image, and no port is opened.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { HEARTBEAT_SECONDS } from "../../agent/health";
 import type { StackConfig } from "../../stacks/config";
 import { AgentSecrets, AgentSettings, KubernetesAgentConfig, commonAgentEnvironment } from "../agent-config";
 
 /** Writable scratch dir (the root filesystem is read-only); holds the health files. */
 export const HEALTH_DIR = "/tmp/agent";
-/** The consumer refreshes the liveness file at least this often. */
-export const HEARTBEAT_SECONDS = 20;
+/** The consumer refreshes the liveness file at least this often (one constant, owned by the agent). */
+export { HEARTBEAT_SECONDS };
 /** Entry point inside the bundle / image working directory. */
 export const CONSUMER_ENTRY = "consumer.js";
 
