@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   const { benchAgent } = await import("./agent");
   const agent = await benchAgent();
-  for (const [title, rows] of Object.entries(agent.tables)) table(`agent: ${title}`, rows);
+  for (const [title, rows] of Object.entries(agent.tables)) table(title, rows);
   results.agent = agent.json;
 
   const { benchDrift } = await import("./drift");
