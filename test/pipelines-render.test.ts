@@ -12,7 +12,7 @@ import { checkRequestScript, deployPipeline } from "../pipelines/deploy";
 import { catalogDriftScript, driftVerdictScript, pulumiDriftScript } from "../pipelines/drift-check";
 import { allPipelines, pipelineDocument, renderPipelineYaml, stackPipelines } from "../pipelines";
 import { ENCRYPTED_PLACEHOLDER, PipelineDefinition } from "../pipelines/spec";
-import { spawn } from "node:child_process";
+import { runBash } from "./support/bash";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const Validator = require("@codefresh-io/yaml-validator") as { validate(model: unknown, format: string, text: string, opts: unknown): void };
@@ -29,18 +29,6 @@ function validationErrors(text: string): string[] {
   }
 }
 
-/** bash with only the given variables (plus PATH/HOME), as a Codefresh step runs it. */
-function runBash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", script], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const config = (raw: Record<string, unknown> = {}): CodefreshConfig =>
   codefreshConfigSchema().parse({

@@ -1,38 +1,13 @@
 // The generated reporter scripts, run for real: bash + curl + jq against the Port emulator,
 // with Port answering normally, rate-limiting (429 then 200), failing and unreachable.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import * as net from "node:net";
 import { CATALOG } from "../blueprints";
 import { deploymentIdentifier, imageIdentifier } from "../blueprints/identifiers";
 import { deployActions } from "../actions/deploy";
 import { deployReporterScript, imageReporterScript, REPORTER_EXIT } from "../pipelines/reporters";
+import { runBash, ScriptResult } from "./support/bash";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
-
-export interface ScriptResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Run a script in bash with only the given variables (plus PATH/HOME), as a Codefresh step would. */
-export function runBash(script: string, env: Record<string, string>, timeoutMs = 60_000): Promise<ScriptResult> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", script], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
 
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -4,7 +4,6 @@
 // deploy pipeline; the deploy pipeline's scripts (as Codefresh stores them) run in bash with the
 // variables the agent passed; Port ends with the run closed and the environment updated.
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { deploymentIdentifier, imageIdentifier } from "../blueprints/identifiers";
 import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, IMAGE } from "../blueprints/vocabulary";
@@ -14,20 +13,10 @@ import { codefreshConfigSchema } from "../pipelines/config";
 import { AgentBundle, AgentWorld, BUNDLE, snapshotEnv } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
+import { runBash } from "./support/bash";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function bash(script: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-c", script], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe("the whole story (DESIGN.md §1): CI → Port → agent → deploy pipeline → Port", function () {
   this.timeout(120_000);
@@ -87,7 +76,7 @@ describe("the whole story (DESIGN.md §1): CI → Port → agent → deploy pipe
 
   /** 1. A green CI build of commit `sha` (7 hex) reported by the CI pipeline's stored on_finish script. */
   async function ciBuild(sha: string): Promise<void> {
-    const ci = await bash(hookScript(CI, "report_image"), {
+    const ci = await runBash(hookScript(CI, "report_image"), {
       ...pipelineVariables(CI),
       CF_BRANCH: "main", CF_BRANCH_TAG_NORMALIZED: "main", CF_SHORT_REVISION: sha, CF_REVISION: `${sha}def5678abc1234def5678abc1234def56`,
       CF_BUILD_URL: `${world.cf.url}/build/64ed0bc7c64d3336272d6c51`, CF_BUILD_TIMESTAMP: String(Date.now()), CF_URL: world.cf.url, CF_REPO_NAME: "billing-api",
@@ -106,11 +95,11 @@ describe("the whole story (DESIGN.md §1): CI → Port → agent → deploy pipe
     assert.equal(build.pipelineName, DEPLOY);
     // The build's environment: pipeline variables, then the variables the agent passed (they win).
     const env = { ...pipelineVariables(DEPLOY), ...build.variables, CF_BUILD_ID: build.id, CF_BUILD_URL: `${world.cf.url}/build/${build.id}` };
-    const check = await bash(stepScript(DEPLOY, "check_request"), env);
+    const check = await runBash(stepScript(DEPLOY, "check_request"), env);
     assert.equal(check.code, 0, check.stderr);
     world.cf.setBuildStatus(build.id, outcome);
     // on_success / on_fail exported the result; on_finish reports it.
-    const report = await bash(hookScript(DEPLOY, "report_deploy"), { ...env, PORTAL_BUILD_STATUS: outcome });
+    const report = await runBash(hookScript(DEPLOY, "report_deploy"), { ...env, PORTAL_BUILD_STATUS: outcome });
     assert.equal(report.code, 0, report.stderr);
     return { runId, buildId: build.id };
   }

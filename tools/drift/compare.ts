@@ -59,23 +59,32 @@ export function blueprintDrift(declared: readonly JsonObject[], live: readonly R
   return out;
 }
 
-/** Deleted actions, actions edited in Port, and actions created by hand on the stack's blueprints. */
-export function actionDrift(declared: readonly JsonObject[], live: readonly Record<string, unknown>[], blueprints: ReadonlySet<string>): Finding[] {
-  const liveById = byIdentifier(live);
-  const declaredIds = new Set(declared.map((a) => String(a.identifier)));
+/**
+ * Objects compared whole on a canonical form (actions, pages): missing in Port, or changed,
+ * listing up to `depth` levels of the paths that differ.
+ */
+function canonicalDrift(kind: ObjectKind, declared: readonly JsonObject[], liveById: ReadonlyMap<string, JsonObject>, canonical: (body: unknown) => JsonObject, depth: number): Finding[] {
   const out: Finding[] = [];
   for (const body of declared) {
     const id = String(body.identifier);
     const current = liveById.get(id);
     if (!current) {
-      out.push({ kind: "action", object: id, change: "deleted in Port", detail: "declared but missing in Port" });
+      out.push({ kind, object: id, change: "deleted in Port", detail: "declared but missing in Port" });
       continue;
     }
-    const want = canonicalAction(body);
-    const have = canonicalAction(current);
-    const paths = changedPaths(want, have, 5);
-    if (paths.length > 0) out.push({ kind: "action", object: id, change: "changed in Port", detail: paths.map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
+    const want = canonical(body);
+    const have = canonical(current);
+    if (deepEqual(want, have)) continue;
+    out.push({ kind, object: id, change: "changed in Port", detail: changedPaths(want, have, depth).map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
   }
+  return out;
+}
+
+/** Deleted actions, actions edited in Port, and actions created by hand on the stack's blueprints. */
+export function actionDrift(declared: readonly JsonObject[], live: readonly Record<string, unknown>[], blueprints: ReadonlySet<string>): Finding[] {
+  const liveById = byIdentifier(live);
+  const declaredIds = new Set(declared.map((a) => String(a.identifier)));
+  const out = canonicalDrift("action", declared, liveById, canonicalAction, 5);
   for (const [id, current] of liveById) {
     const bp = get(current, "trigger.blueprintIdentifier");
     if (!declaredIds.has(id) && typeof bp === "string" && blueprints.has(bp)) {
@@ -146,19 +155,6 @@ export function pipelineDrift(declared: readonly DeclaredPipeline[], live: reado
 
 /** Pages: compared on a canonical form when the pages module provides one. */
 export function pageDrift(declared: readonly JsonObject[], live: readonly Record<string, unknown>[], canonical: (page: unknown) => JsonObject): Finding[] {
-  const liveById = byIdentifier(live);
-  const out: Finding[] = [];
-  for (const body of declared) {
-    const id = String(body.identifier);
-    const current = liveById.get(id);
-    if (!current) {
-      out.push({ kind: "page", object: id, change: "deleted in Port", detail: "declared but missing in Port" });
-      continue;
-    }
-    const want = canonical(body);
-    const have = canonical(current);
-    if (!deepEqual(want, have)) out.push({ kind: "page", object: id, change: "changed in Port", detail: changedPaths(want, have, 2).map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
-  }
-  return out;
+  return canonicalDrift("page", declared, byIdentifier(live), canonical, 2);
 }
 
