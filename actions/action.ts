@@ -19,13 +19,22 @@ export interface PortActionBody {
   requiredApproval: boolean | { type: "ANY" | "ALL" };
 }
 
-/** An action as declared, with the blueprint it hangs on (which must exist first). */
+/** An action as declared, with the blueprints that must exist before Port accepts it. */
 export interface PortAction {
   readonly identifier: string;
+  /** The blueprint the action hangs on. */
   readonly blueprint: string;
+  /** Every blueprint the action refers to: its own, entity inputs', dataset rules'. */
+  readonly references: readonly string[];
   readonly body: PortActionBody;
 }
 
 export function action(body: PortActionBody): PortAction {
-  return { identifier: body.identifier, blueprint: body.trigger.blueprintIdentifier, body };
+  const references = new Set<string>([body.trigger.blueprintIdentifier]);
+  for (const input of Object.values(body.trigger.userInputs.properties)) {
+    if (typeof input.blueprint === "string") references.add(input.blueprint);
+    const rules = (input.dataset as { rules?: { blueprint?: unknown }[] } | undefined)?.rules ?? [];
+    for (const rule of rules) if (typeof rule.blueprint === "string") references.add(rule.blueprint);
+  }
+  return { identifier: body.identifier, blueprint: body.trigger.blueprintIdentifier, references: [...references].sort(), body };
 }

@@ -1,6 +1,6 @@
 // The two deploy actions (DESIGN.md §1.2): from an environment, pick an image; from an image,
 // pick an environment. Both send the same DeployRequest message to Port's Kafka topic.
-import { BLUEPRINTS, ENVIRONMENT, IMAGE } from "../blueprints/vocabulary";
+import { BLUEPRINTS, ENVIRONMENT, ENVIRONMENT_KINDS, IMAGE } from "../blueprints/vocabulary";
 import { action, PortAction } from "./action";
 import { DEPLOY_ACTIONS, deployRequestPayload, entityInputJq } from "./deploy-request";
 
@@ -11,11 +11,11 @@ export interface DeployActionsArgs {
   readonly requireApprovalForProduction: boolean;
 }
 
-const PRODUCTION = "Production";
+const PRODUCTION: (typeof ENVIRONMENT_KINDS)[number] = "Production";
 
-/** Entity inputs list only entities of the product the action's entity belongs to. */
-function sameProductRule() {
-  return { operator: "relatedTo", blueprint: BLUEPRINTS.product, value: { jqQuery: `.entity.relations.${IMAGE.product}` } };
+/** Entity inputs list only entities of the product the action's entity (an image or an environment) belongs to. */
+function sameProductRule(side: typeof IMAGE.product | typeof ENVIRONMENT.product) {
+  return { operator: "relatedTo", blueprint: BLUEPRINTS.product, value: { jqQuery: `.entity.relations.${side}` } };
 }
 
 function pipelineInput(pipelines: readonly string[]) {
@@ -49,7 +49,7 @@ export function deployActions(args: DeployActionsArgs): PortAction[] {
               blueprint: BLUEPRINTS.image,
               title: "Image",
               icon: "Package",
-              dataset: { combinator: "and", rules: [sameProductRule()] },
+              dataset: { combinator: "and", rules: [sameProductRule(ENVIRONMENT.product)] },
               sort: { property: IMAGE.createdAt, order: "DESC" },
             },
             cf_pipeline: pipelineInput(args.pipelines),
@@ -75,7 +75,7 @@ export function deployActions(args: DeployActionsArgs): PortAction[] {
 
   // From the image side the environment is an input, which an approval cannot depend on: with
   // approvals on, Production is not offered here (it stays reachable, with approval, above).
-  const targetRules: Record<string, unknown>[] = [sameProductRule()];
+  const targetRules: Record<string, unknown>[] = [sameProductRule(IMAGE.product)];
   if (args.requireApprovalForProduction) targetRules.push({ property: ENVIRONMENT.kind, operator: "!=", value: PRODUCTION });
   actions.push(
     action({

@@ -4,9 +4,6 @@
 /** Port's entity identifier pattern (apispec: entity identifier, maxLength 1000). */
 export const ENTITY_IDENTIFIER_PATTERN = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/=-]+$/u;
 export const ENTITY_IDENTIFIER_MAX = 1000;
-/** Blueprint, property and relation keys. */
-export const BLUEPRINT_IDENTIFIER_PATTERN = /^(?!\.{1,2}$)[\p{L}0-9@_.+:\\/-]+$/u;
-export const PROPERTY_KEY_PATTERN = /^[A-Za-z0-9@_=-]+$/;
 
 export function isEntityIdentifier(value: string): boolean {
   return value.length > 0 && value.length <= ENTITY_IDENTIFIER_MAX && ENTITY_IDENTIFIER_PATTERN.test(value);

@@ -93,9 +93,6 @@ export const PORC_RUN_STATES = [
 
 export const TEMPLATE_STATUSES = ["draft", "approved", "deprecated"] as const;
 
-/** Port run statuses an integration may set (runs start IN_PROGRESS). */
-export const PORT_RUN_RESULTS = ["SUCCESS", "FAILURE"] as const;
-
 /** Codefresh build variables the agent passes to the deploy pipeline (DESIGN.md §5). */
 export const DEPLOY_VARIABLES = {
   runId: "PORT_RUN_ID",

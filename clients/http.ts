@@ -16,9 +16,14 @@ export interface RetryPolicy {
   readonly baseDelayMs: number;
   /** Upper bound of one backoff wait, including waits the server asks for. */
   readonly maxDelayMs: number;
+  /**
+   * Longest wait for an exhausted rate-limit window (x-ratelimit-remaining 0) before a call;
+   * a longer one fails the call at once instead of sending into certain 429s.
+   */
+  readonly maxRateLimitWaitMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { timeoutMs: 15_000, retries: 4, baseDelayMs: 250, maxDelayMs: 20_000 };
+export const DEFAULT_RETRY_POLICY: Required<RetryPolicy> = { timeoutMs: 15_000, retries: 4, baseDelayMs: 250, maxDelayMs: 20_000, maxRateLimitWaitMs: 60_000 };
 
 /**
  * When a failed attempt may be sent again. "always" for idempotent calls; "unsent" for calls
@@ -68,7 +73,7 @@ export interface HttpClientOptions {
 
 /** Transport with the retry policy and a rate gate shared by all calls through one instance. */
 export class HttpClient {
-  private readonly policy: RetryPolicy;
+  private readonly policy: Required<RetryPolicy>;
   private readonly doFetch: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Epoch ms before which no request is sent (set from x-ratelimit-* / Retry-After). */
@@ -87,7 +92,10 @@ export class HttpClient {
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.policy.retries; attempt++) {
       const gate = this.notBefore - Date.now();
-      if (gate > 0) await this.sleep(Math.min(gate, this.policy.maxDelayMs));
+      if (gate > this.policy.maxRateLimitWaitMs) {
+        throw new HttpError(`${req.method} ${path}: rate limit exhausted for another ${Math.ceil(gate / 1000)} s (x-ratelimit-reset); not sent`, 429, undefined, req.method, path);
+      }
+      if (gate > 0) await this.sleep(gate);
       this.options.onAttempt?.(req.method, req.url);
       let res: Response;
       try {

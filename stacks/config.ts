@@ -132,7 +132,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
   }
   const value = valueAt(raw, issue.path);
   const got = value === undefined ? "nothing" : JSON.stringify(value);
-  return `${key}: got ${got && got.length > 120 ? `${got.slice(0, 117)}...` : got}, expected ${issue.message}`;
+  // zod phrases some messages as "Invalid option: expected …"; keep only the expectation.
+  const expected = issue.message.replace(/^Invalid (option|input|type)?:?\s*expected\s+/i, "");
+  return `${key}: got ${got && got.length > 120 ? `${got.slice(0, 117)}...` : got}, expected ${expected}`;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -68,6 +68,11 @@ describe("deploy actions and the deploy-request contract", () => {
     assert.deepEqual(inputs.properties.cf_pipeline.enum, ["developer-portal/deploy", "developer-portal/canary"]);
   });
 
+  it("knows every blueprint an action refers to, so the action is created after them", () => {
+    assert.deepEqual(fromImage.references, ["environment", "image", "product"]);
+    assert.deepEqual(fromEnv.references, ["environment", "image", "product"]);
+  });
+
   it("puts Production deploys behind an approval on exactly one action, and keeps them off the image side", () => {
     assert.equal(fromEnv.body.requiredApproval, false);
     assert.deepEqual(fromEnv.body.trigger.condition?.rules, [{ property: "kind", operator: "!=", value: "Production" }]);

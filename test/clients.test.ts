@@ -64,6 +64,20 @@ describe("clients against the emulators", function () {
     }
   });
 
+  it("fails at once instead of sending into 429s when the window resets later than it may wait", async () => {
+    const port = await PortEmulator.start({ rateLimit: { limit: 3, periodSeconds: 120, resetFormat: "seconds" } });
+    try {
+      const client = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, policy: { ...FAST, maxRateLimitWaitMs: 1_000 } });
+      await client.listBlueprints(); // token + list: the window is nearly spent
+      await client.listBlueprints();
+      const sent = port.requests.length;
+      await assert.rejects(client.listBlueprints(), /rate limit exhausted for another \d+ s/);
+      assert.equal(port.requests.length, sent, "nothing sent while the window is exhausted");
+    } finally {
+      await port.stop();
+    }
+  });
+
   describe("CodefreshClient build start", () => {
     let cf: CodefreshEmulator;
     beforeEach(async () => {

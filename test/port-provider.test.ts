@@ -114,6 +114,27 @@ describe("Port providers against the Port emulator", function () {
       assert.equal(port.requestsTo("PUT", "/v1/blueprints/product").length, 2, "one PUT without the property, one with the new type");
     });
 
+    it("adopts a blueprint that already exists (a portal built from the sample) instead of failing with 409", async () => {
+      // The sample's image blueprint: same identifier, fewer properties, legacy enum values.
+      port.seed({ blueprints: [product.body as unknown as JsonObject] });
+      const legacy = clone(image.body) as unknown as { title: string; schema: { properties: Record<string, unknown> } };
+      legacy.title = "Image (sample)";
+      delete legacy.schema.properties.image_ref;
+      port.seed({ blueprints: [legacy as unknown as JsonObject] });
+      const created = await blueprintProvider.create(bpInputs(image.body));
+      assert.equal(created.id, "image");
+      assert.equal(port.blueprint("image")!.title, "Image");
+      assert.ok("image_ref" in (port.blueprint("image") as unknown as { schema: { properties: object } }).schema.properties);
+    });
+
+    it("refuses to adopt an existing blueprint whose property would change type", async () => {
+      port.seed({ blueprints: [product.body as unknown as JsonObject] });
+      const legacy = clone(image.body) as unknown as { schema: { properties: Record<string, { type: string }> } };
+      legacy.schema.properties.commit_sha = { type: "number", title: "Commit" } as { type: string };
+      port.seed({ blueprints: [legacy as unknown as JsonObject] });
+      await assert.rejects(blueprintProvider.create(bpInputs(image.body)), /cannot adopt the existing blueprint "image".*"commit_sha" would change type number → string/);
+    });
+
     it("survives 429 and 500 bursts and an expired token", async () => {
       port.inject({ method: "POST", path: "/v1/blueprints", times: 2, status: 429 });
       port.inject({ method: "POST", path: "/v1/blueprints", times: 1, status: 500 });

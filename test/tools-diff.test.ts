@@ -186,4 +186,13 @@ describe("portal diff", () => {
       assert.equal(worktrees.match(/^worktree /gm)?.length, 1, worktrees);
     });
   });
+
+  it("synthesizes a real git ref of this repository, building its agent bundle in the worktree", async function () {
+    this.timeout(180_000);
+    // The worktree of HEAD has no dist/ (never committed): without the build step synth fails, exit 2.
+    const res = await run(["diff", "--base", "HEAD", "--json", "--allow-destructive"]);
+    assert.equal(res.code, 0, res.stderr);
+    const parsed = JSON.parse(res.stdout) as { base: string; counts: Record<string, number> };
+    assert.equal(parsed.base, "HEAD (stack dev)");
+  });
 });

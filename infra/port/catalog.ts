@@ -72,12 +72,16 @@ export class PortCatalog extends pulumi.ComponentResource {
     }
 
     for (const action of args.actions) {
-      const target = this.blueprints[action.blueprint];
-      if (!target) throw new Error(`action ${action.identifier} is on blueprint ${action.blueprint}, which the catalog does not declare`);
+      // Port refuses an action whose inputs point at a blueprint that does not exist yet.
+      const deps = action.references.map((id) => {
+        const target = this.blueprints[id];
+        if (!target) throw new Error(`action ${action.identifier} refers to blueprint ${id}, which the catalog does not declare`);
+        return target;
+      });
       this.actions[action.identifier] = new PortActionResource(
         `${name}-action-${action.identifier}`,
         { baseUrl: args.baseUrl, body: action.body as unknown as JsonObject },
-        { parent: this, dependsOn: [target] },
+        { parent: this, dependsOn: deps },
       );
     }
 

@@ -3,7 +3,7 @@
 // when the identifier changes, 404 on read = gone. Kinds differ only in routes, canonical form
 // and optional checks, which an ObjectKind supplies.
 import type * as pulumi from "@pulumi/pulumi";
-import type { PortClient } from "../../clients/port";
+import { PortApiError, type PortClient } from "../../clients/port";
 import { deepEqual, JsonObject } from "./canonical";
 import { ConfigureRequest, PortConnection } from "./connection";
 
@@ -70,9 +70,27 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
     };
   }
 
+  /**
+   * Create, or adopt: an object that already exists with this identifier (a portal built from
+   * the original sample, or a create whose first attempt reached Port before a retry) is taken
+   * over with the declared body instead of failing with 409, since dynamic providers cannot
+   * `pulumi import`.
+   */
   async create(inputs: PortObjectInputs): Promise<pulumi.dynamic.CreateResult> {
     const client = this.connection.client(inputs.baseUrl);
-    const stored = await this.kind.create(client, inputs.body);
+    let stored: JsonObject;
+    try {
+      stored = await this.kind.create(client, inputs.body);
+    } catch (err) {
+      if (!(err instanceof PortApiError && err.status === 409)) throw err;
+      const existing = await this.kind.get(client, inputs.identifier);
+      if (!existing) throw err;
+      const adopted: PortObjectInputs = { ...inputs, body: existing };
+      // Adopting must not slip past the preview-time checks (a property type change loses data).
+      const failures = this.kind.checkChange?.(adopted, inputs) ?? [];
+      if (failures.length > 0) throw new Error(`cannot adopt the existing ${this.kind.kind} "${inputs.identifier}": ${failures.map((f) => f.reason).join(" ")}`);
+      stored = this.kind.update ? await this.kind.update(client, adopted, inputs) : await this.kind.replace(client, inputs.identifier, inputs.body);
+    }
     return { id: inputs.identifier, outs: this.outputs(inputs, stored) };
   }
 

@@ -90,6 +90,7 @@ export async function installMocks(opts: { project: string; stack: string; confi
     resources,
     async run(program) {
       let outputs: Record<string, unknown> = {};
+      let failure: { err: unknown } | undefined;
       await pulumi.runtime.runInPulumiStack(async () => {
         // Legacy stack transformations still run under mocks; they are the one place a
         // resource's parent is visible, so names are collected here and matched afterwards.
@@ -100,10 +101,17 @@ export async function installMocks(opts: { project: string; stack: string; confi
           links.push({ type: args.type, name: args.name, parent: args.opts.parent, dependsOn });
           return undefined;
         });
-        outputs = await program();
+        try {
+          outputs = await program();
+        } catch (err) {
+          // Kept and rethrown below: a rejection inside the stack's init would also surface as an
+          // uncaught error of Pulumi's runtime, after the caller had already reported it.
+          failure = { err };
+        }
         return outputs;
       });
       await waitForRegistrations();
+      if (failure) throw failure.err;
       for (const link of links) {
         const target = resources.find((r) => r.type === link.type && r.name === link.name);
         if (!target) continue;
