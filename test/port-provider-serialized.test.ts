@@ -71,7 +71,13 @@ describe("serialized Port providers in a fresh process", function () {
     return JSON.parse(stdout) as unknown[];
   }
 
-  it("serializes every provider without capturing credentials or module state", async () => {
+  it("serializes every provider without capturing credentials or module state, even after use in this process", async () => {
+    // Configure and use the providers here first: their credentials and token caches must stay
+    // out of what Pulumi would store in state.
+    for (const provider of [blueprintProvider, actionProvider, entitySetProvider]) {
+      await provider.configure({ config: { get: (k: string) => ({ portClientId: TEST_CREDENTIALS.clientId, portClientSecret: TEST_CREDENTIALS.clientSecret })[k] } } as never);
+    }
+    await blueprintProvider.read("product", { baseUrl: port.url, identifier: "product", body: product.body as never });
     for (const [name, provider] of Object.entries({ blueprintProvider, actionProvider, entitySetProvider })) {
       const text = fs.readFileSync(await serialize(name, provider), "utf8");
       assert.doesNotMatch(text, /test-client-secret/, `${name} carries no secret`);
