@@ -12,6 +12,31 @@ export function isPinnedImage(ref: string): boolean {
   return m !== null && /[0-9]+\.[0-9]+/.test(m[1]);
 }
 
+/** First Pulumi CLI whose `--expect-no-changes` exits 7 on changes (before: 255, the code of any error). */
+export const MIN_PULUMI_CLI_VERSION = "3.226.1";
+
+function versionAtLeast(version: string, min: string): boolean {
+  const a = version.split(".").map(Number);
+  const b = min.split(".").map(Number);
+  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/**
+ * Why a Pulumi image cannot run the drift check, or undefined when it can (or cannot be told).
+ * Only the official images (`[registry/]pulumi/pulumi[-<lang>…]:<version>[-<variant>]`) are
+ * checked: their tag is the CLI version. An image pinned by digest is accepted unchecked (the
+ * digest, not a tag, decides what runs, and it says nothing about the version), and so is any
+ * other image (its tag is its own version): for those the operator vouches for a CLI ≥ 3.226.1.
+ */
+export function pulumiImageProblem(ref: string): string | undefined {
+  if (ref.includes("@sha256:")) return undefined;
+  const m = /^(?:[^/]+\.[^/]+\/|[^/]+:[0-9]+\/)?(?:library\/)?pulumi\/pulumi(?:-[a-z0-9.-]+)?:v?([0-9]+(?:\.[0-9]+){1,2})(?:-[A-Za-z0-9_.-]+)?$/.exec(ref);
+  if (!m) return undefined;
+  if (versionAtLeast(m[1], MIN_PULUMI_CLI_VERSION)) return undefined;
+  return `Pulumi CLI ${m[1]} is too old for the drift check: \`pulumi preview --expect-no-changes\` exits 7 on drift only from ${MIN_PULUMI_CLI_VERSION} (older versions exit 255, indistinguishable from an error); use pulumi/pulumi-nodejs:${MIN_PULUMI_CLI_VERSION} or later`;
+}
+
 export function codefreshConfigSchema() {
   const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, "letters, digits, _ . - (max 100)");
   const image = z.string().refine(isPinnedImage, "an image pinned by digest or exact version tag (e.g. node:20.19.5, not node:20 or latest)");
@@ -76,10 +101,21 @@ export function codefreshConfigSchema() {
             description: z.string().optional(),
             /** The deploy step; helm upgrade by default. */
             deploy: deployStep.default({ kind: "helm", chart: "oci://registry.example.com/developer-portal/charts/app", kubeContext: "default", image: "alpine/helm:3.16.2", timeout: "10m" }),
+            /**
+             * Builds of this pipeline that may run at once (Codefresh `spec.concurrency`; 0 =
+             * unlimited); more are queued by Codefresh. The agent only orders build *starts*, so
+             * without a limit two deploys to the same environment run side by side and race the
+             * helm release (one fails with "another operation is in progress", or the older image
+             * lands last). 1 (the default) serializes every deploy of this pipeline, across all
+             * environments and products: safe, but a slow deploy holds up deploys elsewhere. Raise
+             * it (or 0) only when parallel deploys cannot touch the same release.
+             */
+            concurrency: z.int().min(0).default(1),
           }).strict(),
         )
         .min(1)
-        .default([{ name: "deploy", deploy: { kind: "helm", chart: "oci://registry.example.com/developer-portal/charts/app", kubeContext: "default", image: "alpine/helm:3.16.2", timeout: "10m" } }]),
+        // prefault: the default goes through the schema, so each field's own default applies.
+        .prefault([{ name: "deploy" }]),
       /** The stack's own repository: PR-preview and drift-check pipelines. */
       stack: z
         .object({
@@ -90,7 +126,13 @@ export function codefreshConfigSchema() {
           /** Pulumi stack previewed by both pipelines. */
           pulumiStack: z.string().min(1).default("dev"),
           nodeImage: image.default("node:20.19.5-bookworm-slim"),
-          pulumiImage: image.default("pulumi/pulumi-nodejs:3.205.0"),
+          /** Runs `pulumi preview`; the CLI must be ≥ 3.226.1 (exit 7 = drift). Keep it with @pulumi/pulumi in package.json. */
+          pulumiImage: image
+            .superRefine((ref, ctx) => {
+              const problem = pulumiImageProblem(ref);
+              if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .default("pulumi/pulumi-nodejs:3.248.0"),
           /** Shared configuration contexts (cloud credentials for pulumi preview). */
           contexts: z.array(z.string().min(1)).default([]),
           /** Cron expression of the drift check (UTC). */

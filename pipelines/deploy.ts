@@ -74,5 +74,7 @@ export function deployPipeline(cf: CodefreshConfig, p: DeployPipelineConfig, por
     triggers: [],
     cronTriggers: [],
     contexts: [],
+    // One deploy at a time by default: see `concurrency` in config.ts for the trade-off.
+    concurrency: p.concurrency,
   };
 }

@@ -56,7 +56,7 @@ export function driftCheckPipeline(cf: CodefreshConfig): PipelineDefinition {
       steps: {
         // A cron build has no git context: the repository and branch are named explicitly.
         clone: { title: "Clone", type: "git-clone", stage: "clone", repo: s.repository, revision: s.branch, git: cf.git, depth: 1 },
-        install: { title: "Install", stage: "check", image: s.nodeImage, shell: "bash", working_directory: "${{clone}}", commands: ["npm ci"] },
+        install: { title: "Install", stage: "check", image: s.nodeImage, shell: "bash", working_directory: "${{clone}}", commands: ["npm ci && npm run build"] }, // dist/agent for the program
         pulumi_drift: { title: "pulumi preview --refresh --expect-no-changes", stage: "check", image: s.pulumiImage, shell: "bash", working_directory: "${{clone}}", commands: [pulumiDriftScript()] },
         catalog_drift: { title: "Catalog drift", stage: "check", image: s.nodeImage, shell: "bash", working_directory: "${{clone}}", commands: [catalogDriftScript()] },
         verdict: { title: "Verdict", stage: "verdict", image: s.nodeImage, shell: "bash", commands: [driftVerdictScript()] },

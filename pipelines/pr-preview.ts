@@ -19,9 +19,10 @@ export function prPreviewPipeline(cf: CodefreshConfig): PipelineDefinition {
       stages: ["clone", "test", "preview"],
       steps: {
         clone: { title: "Clone", type: "git-clone", stage: "clone", repo: "${{CF_REPO_OWNER}}/${{CF_REPO_NAME}}", revision: "${{CF_REVISION}}", git: cf.git },
-        install: node("Install", "test", ["npm ci"]),
+        // `npm run build` writes dist/agent (gitignored), which the program (synth, pulumi preview) needs.
+        install: node("Install", "test", ["npm ci && npm run build"]),
         unit_tests: node("Tests", "test", ["npm test"]),
-        synth: node("Synth", "preview", ["npm run synth"]),
+        synth: node("Synth", "preview", ['npm run synth -- --stack "$PULUMI_STACK"']),
         catalog_diff: node("Catalog diff", "preview", [
           'git fetch --no-tags origin "$CF_PULL_REQUEST_TARGET"',
           'npm run portal -- diff --base "origin/$CF_PULL_REQUEST_TARGET" --stack "$PULUMI_STACK"',

@@ -85,6 +85,7 @@ export function pipelineDocument(project: string, def: PipelineDefinition): Pipe
       contexts: [...def.contexts],
       triggers: def.triggers.map((t) => ({ ...t, events: [...t.events] })),
       cronTriggers: def.cronTriggers.map((t) => ({ ...t })),
+      ...(def.concurrency !== undefined && { concurrency: def.concurrency }),
     },
   };
 }

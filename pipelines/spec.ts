@@ -112,6 +112,8 @@ export interface PipelineDefinition {
   readonly triggers: GitTrigger[];
   readonly cronTriggers: CronTrigger[];
   readonly contexts: string[];
+  /** Builds of this pipeline that may run at once (`spec.concurrency`, 0 = unlimited); absent = Codefresh's default. */
+  readonly concurrency?: number;
 }
 
 /** Placeholder of an encrypted variable: the platform team sets the real value in Codefresh. */

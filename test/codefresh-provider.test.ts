@@ -106,6 +106,62 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     assert.ok(!JSON.stringify(updated.outs).includes("real-port_client"));
   });
 
+  it("pipeline: when decryptVariables still answers masked values, the update fails naming the variables and no secret is overwritten", async () => {
+    emulator.seedProject("developer-portal");
+    const inputs = pipelineInputs(emulator.url);
+    const created = await pipelineProvider.create!(inputs);
+    setSecretsInCodefresh(emulator, inputs.name);
+    emulator.decryptDenied = true; // the key may read pipelines, not decrypt their variables
+    const changed = pipelineInputs(emulator.url);
+    changed.document.spec.steps.push.tag = "${{CF_SHORT_REVISION}}";
+    const puts = emulator.requestsTo("PUT", /\/api\/pipelines\//).length;
+    await assert.rejects(pipelineProvider.update!(created.id, created.outs, changed), (e: Error) => {
+      assert.match(e.message, /PORT_CLIENT_ID, PORT_CLIENT_SECRET/);
+      assert.match(e.message, /developer-portal\/ci-billing-api/);
+      assert.match(e.message, /decrypt/);
+      return true;
+    });
+    // adopting an existing pipeline is refused the same way
+    await assert.rejects(pipelineProvider.create!(inputs), /PORT_CLIENT_SECRET.*masked/s);
+    assert.equal(emulator.requestsTo("PUT", /\/api\/pipelines\//).length, puts, "a PUT was sent");
+    const stored = emulator.pipeline(inputs.name)!.current;
+    assert.deepEqual(stored.spec.variables.filter((v) => v.encrypted).map((v) => v.value), ["real-port_client_id", "real-port_client_secret"]);
+    assert.equal((stored.spec.steps as Json).push.tag, inputs.document.spec.steps.push.tag);
+    // with the permission back, the same update goes through and keeps the secrets
+    emulator.decryptDenied = false;
+    await pipelineProvider.update!(created.id, created.outs, changed);
+    assert.deepEqual(emulator.pipeline(inputs.name)!.current.spec.variables.filter((v) => v.encrypted).map((v) => v.value), ["real-port_client_id", "real-port_client_secret"]);
+  });
+
+  it("pipeline: a pipeline without encrypted values set is not blocked by masking of variables it does not declare encrypted", async () => {
+    emulator.seedProject("developer-portal");
+    const inputs = pipelineInputs(emulator.url);
+    inputs.document.spec.variables = inputs.document.spec.variables.filter((v: Json) => !v.encrypted);
+    const created = await pipelineProvider.create!(inputs);
+    emulator.decryptDenied = true;
+    const changed = JSON.parse(JSON.stringify(inputs));
+    changed.document.metadata.description = "changed";
+    await pipelineProvider.update!(created.id, created.outs, changed);
+    assert.equal(emulator.pipeline(inputs.name)!.current.metadata.description, "changed");
+  });
+
+  it("pipeline: the deploy pipeline's concurrency is stored as spec.concurrency, read back without a diff, and a change is a diff", async () => {
+    emulator.seedProject("developer-portal");
+    const inputs = pipelineInputs(emulator.url, defs.deploy[0]);
+    assert.equal(inputs.document.spec.concurrency, 1);
+    const created = await pipelineProvider.create!(inputs);
+    assert.equal(emulator.pipeline(inputs.name)!.current.spec.concurrency, 1);
+    const read = await pipelineProvider.read!(created.id, created.outs);
+    assert.equal((await pipelineProvider.diff!(created.id, read.props!, inputs)).changes, false);
+    const unlimited = JSON.parse(JSON.stringify(inputs));
+    unlimited.document.spec.concurrency = 0;
+    assert.equal((await pipelineProvider.diff!(created.id, read.props!, unlimited)).changes, true);
+    // raised in the UI: refresh shows it as a diff
+    emulator.pipeline(inputs.name)!.current.spec.concurrency = 5;
+    const drifted = await pipelineProvider.read!(created.id, created.outs);
+    assert.equal((await pipelineProvider.diff!(created.id, drifted.props!, inputs)).changes, true);
+  });
+
   it("pipeline: an edit in the UI (new revision) does not make the next update fail with 4204", async () => {
     emulator.seedProject("developer-portal");
     const inputs = pipelineInputs(emulator.url);

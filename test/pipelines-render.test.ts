@@ -124,10 +124,37 @@ describe("Codefresh pipeline rendering", () => {
     assert.doesNotThrow(() => config({ reporterImage: `acme/reporter@sha256:${"a".repeat(64)}` }));
   });
 
+  it("deploy pipelines run one build at a time by default (spec.concurrency), configurable per pipeline, 0 = unlimited", () => {
+    const dflt = config();
+    assert.equal(dflt.deployPipelines[0].concurrency, 1);
+    assert.equal(dflt.deployPipelines[0].deploy.kind, "helm");
+    const doc = pipelineDocument(dflt.project, deployPipeline(dflt, dflt.deployPipelines[0], PORT));
+    assert.equal(doc.spec.concurrency, 1);
+    for (const d of defs.filter((x) => x.name.startsWith("deploy"))) assert.equal(pipelineDocument(cf.project, d).spec.concurrency, 1, d.name);
+    const tuned = config({ deployPipelines: [{ name: "deploy", concurrency: 0 }, { name: "deploy-batch", concurrency: 3 }] });
+    assert.deepEqual(tuned.deployPipelines.map((p) => pipelineDocument(tuned.project, deployPipeline(tuned, p, PORT)).spec.concurrency), [0, 3]);
+    assert.throws(() => config({ deployPipelines: [{ name: "deploy", concurrency: -1 }] }));
+    assert.throws(() => config({ deployPipelines: [{ name: "deploy", concurrency: 1.5 }] }));
+    // Only deploy pipelines are limited: CI builds of different branches may run side by side.
+    assert.equal(pipelineDocument(cf.project, defs[0]).spec.concurrency, undefined);
+  });
+
+  it("the Pulumi image runs a CLI whose --expect-no-changes exits 7 (>= 3.226.1); older pinned tags are refused", () => {
+    const dflt = config().stack.pulumiImage;
+    const v = /:(\d+)\.(\d+)\.(\d+)$/.exec(dflt)!.slice(1).map(Number);
+    assert.ok(v[0] > 3 || (v[0] === 3 && (v[1] > 226 || (v[1] === 226 && v[2] >= 1))), dflt);
+    for (const old of ["pulumi/pulumi-nodejs:3.205.0", "pulumi/pulumi:3.226.0", "docker.io/pulumi/pulumi-nodejs:3.100.1-debian", "pulumi/pulumi-nodejs:3.226"]) {
+      assert.throws(() => config({ stack: { pulumiImage: old } }), /exits 7 on drift only from 3\.226\.1/, old);
+    }
+    for (const ok of ["pulumi/pulumi-nodejs:3.226.1", "pulumi/pulumi:3.248.0", "public.ecr.aws/pulumi/pulumi-nodejs:4.0.0-ubi", `pulumi/pulumi-nodejs@sha256:${"b".repeat(64)}`, "acme/pulumi-runner:1.2.3"]) {
+      assert.equal(config({ stack: { pulumiImage: ok } }).stack.pulumiImage, ok);
+    }
+  });
+
   it("PR preview runs tests, synth, the catalog diff against the PR target and pulumi preview --diff on pull requests", () => {
     const def = defs.find((d) => d.name === "pr-preview")!;
     const text = renderPipelineYaml(def.spec);
-    for (const cmd of ["npm ci", "npm test", "npm run synth", 'npm run portal -- diff --base "origin/$CF_PULL_REQUEST_TARGET" --stack "$PULUMI_STACK"', 'pulumi preview --stack "$PULUMI_STACK" --diff']) {
+    for (const cmd of ["npm ci && npm run build", "npm test", 'npm run synth -- --stack "$PULUMI_STACK"', 'npm run portal -- diff --base "origin/$CF_PULL_REQUEST_TARGET" --stack "$PULUMI_STACK"', 'pulumi preview --stack "$PULUMI_STACK" --diff']) {
       assert.ok(text.includes(cmd), `missing ${cmd}`);
     }
     assert.deepEqual(def.triggers[0].events, ["pullrequest.opened", "pullrequest.reopened", "pullrequest.synchronize"]);

@@ -181,6 +181,7 @@ export function canonicalPipeline(doc: Json): Json {
     tags: sortedUnique(labels.tags),
     mode: spec.mode,
     fail_fast: spec.fail_fast,
+    concurrency: spec.concurrency,
     stages: spec.stages ?? [],
     steps: spec.steps ?? {},
     hooks: spec.hooks ?? {},
@@ -193,11 +194,31 @@ export function canonicalPipeline(doc: Json): Json {
   }) as Json;
 }
 
-/** The desired document, with the encrypted values already set in Codefresh kept (a PUT replaces all). */
-function withKeptSecrets(desired: Json, current: Json | undefined): Json {
-  const live = new Map(variablesOf(current?.spec as Json | undefined).filter((v) => v.encrypted && v.value !== MASKED).map((v) => [v.key, v.value]));
+/**
+ * The desired document, with the encrypted values already set in Codefresh kept (a PUT replaces
+ * the whole pipeline: there is no partial update of variables, notes §3 / TF #97).
+ *
+ * `current` must come from GET ?decryptVariables=true. When Codefresh still answers "*****" for
+ * an encrypted variable (the key may read pipelines but not decrypt their variables), the real
+ * value cannot be sent back, and sending our placeholder or the mask would overwrite the secret
+ * set in Codefresh (TF #177). That is refused: the update fails, naming the variables, and the
+ * pipeline is left as it is.
+ */
+function withKeptSecrets(desired: Json, current: Json | undefined, pipelineName = String((desired.metadata as Json | undefined)?.name ?? "")): Json {
+  const liveEncrypted = variablesOf(current?.spec as Json | undefined).filter((v) => v.encrypted);
+  const live = new Map(liveEncrypted.map((v) => [v.key, v.value]));
   const spec = desired.spec as Json;
-  const variables = variablesOf(spec).map((v) => (v.encrypted && live.has(v.key) ? { ...v, value: live.get(v.key) } : v));
+  const wanted = variablesOf(spec);
+  const masked = wanted.filter((v) => v.encrypted && live.get(v.key) === MASKED).map((v) => v.key);
+  if (masked.length > 0) {
+    throw new Error(
+      `Codefresh pipeline ${pipelineName}: encrypted variable(s) ${masked.join(", ")} came back masked ("${MASKED}") ` +
+        `although read with decryptVariables=true, so their values set in Codefresh cannot be kept; refusing to replace the pipeline, ` +
+        `which would overwrite them with placeholders. Give the Codefresh API key the permission to read encrypted pipeline variables ` +
+        `(the Pipeline scope with decrypt access, e.g. an admin's key), or remove the variable(s) from the pipeline in Codefresh if the overwrite is intended.`,
+    );
+  }
+  const variables = wanted.map((v) => (v.encrypted && live.has(v.key) ? { ...v, value: live.get(v.key) } : v));
   return { ...desired, spec: { ...spec, variables } };
 }
 
@@ -226,6 +247,7 @@ function pipelineOutputs(baseUrl: string, server: Json, previous: Partial<Pipeli
       contexts: Array.isArray(spec.contexts) ? spec.contexts : [],
       triggers: (Array.isArray(spec.triggers) ? spec.triggers : []).map(ownTrigger),
       cronTriggers: (Array.isArray(spec.cronTriggers) ? spec.cronTriggers : []).map(ownTrigger),
+      ...(spec.concurrency !== undefined && { concurrency: spec.concurrency }),
     },
   };
   return {
@@ -258,7 +280,7 @@ export const pipelineProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: PipelineInputs) {
     const cf = client(inputs.baseUrl);
     const existing = await cf.getPipeline(inputs.name, { decryptVariables: true });
-    const body = withKeptSecrets(inputs.document, existing);
+    const body = withKeptSecrets(inputs.document, existing, inputs.name);
     // Adopted when it exists: a create that failed after Codefresh stored the pipeline is re-runnable.
     const doc = existing
       ? await cf.replacePipeline(String((existing.metadata as Json).id), body)
@@ -279,7 +301,7 @@ export const pipelineProvider: pulumi.dynamic.ResourceProvider = {
     const current = await cf.getPipeline(id, { decryptVariables: true });
     if (!current) throw new Error(`Codefresh pipeline ${news.name} (${id}) no longer exists: run \`pulumi refresh\` and it is recreated on the next up`);
     // PUT skips the revision check (the stack owns the pipeline), so there is no 4204 conflict.
-    const doc = await cf.replacePipeline(id, withKeptSecrets(news.document, current));
+    const doc = await cf.replacePipeline(id, withKeptSecrets(news.document, current, news.name));
     return { outs: pipelineOutputs(news.baseUrl, doc, news) };
   },
 

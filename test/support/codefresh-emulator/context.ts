@@ -12,6 +12,11 @@ export interface RouteContext {
   readonly autoAdvance: () => boolean;
   /** Delay before a terminated build goes from "terminating" to "terminated" (0 = at once). */
   readonly terminateAfterMs: () => number;
+  /**
+   * false: `decryptVariables=true` is ignored and encrypted values stay masked, as for an API key
+   * that may read pipelines but not decrypt their variables (TF issue #177).
+   */
+  readonly canDecrypt: () => boolean;
   /** Timers the emulator must clear on stop/reset. */
   readonly timers: Set<NodeJS.Timeout>;
 }

@@ -41,6 +41,11 @@ export class CodefreshEmulator {
   readonly state: CodefreshState;
   /** Accept the key but answer 403, as Codefresh does for a key restricted for unusual activity. */
   restricted = false;
+  /**
+   * The key may read pipelines but not decrypt: `decryptVariables=true` still answers "*****" for
+   * encrypted values (how Codefresh answers a key without that permission, TF issue #177).
+   */
+  decryptDenied = false;
   autoAdvance: boolean;
   terminateAfterMs: number;
   private readonly server: EmulatorServer;
@@ -62,6 +67,7 @@ export class CodefreshEmulator {
       route: (method, path, handler) => this.server.route(method, path, this.guard(handler)),
       autoAdvance: () => this.autoAdvance,
       terminateAfterMs: () => this.terminateAfterMs,
+      canDecrypt: () => !this.decryptDenied,
       timers: new Set(),
     };
     registerProjectRoutes(this.ctx);
@@ -97,6 +103,7 @@ export class CodefreshEmulator {
     this.server.requests.length = 0;
     this.server.clearFaults();
     this.restricted = false;
+    this.decryptDenied = false;
   }
 
   // ---- latency, faults, request log -------------------------------------------------------

@@ -122,14 +122,14 @@ export function registerPipelineRoutes(ctx: RouteContext): void {
       .filter((d) => tags.every((t) => ((d.metadata.labels as { tags?: string[] } | undefined)?.tags ?? []).includes(t)));
     const limit = queryInt(req.query, "limit", 100);
     const offset = queryInt(req.query, "offset", 0);
-    const decrypt = queryFlag(req.query, "decryptVariables");
+    const decrypt = queryFlag(req.query, "decryptVariables") && ctx.canDecrypt();
     return { status: 200, body: { docs: all.slice(offset, offset + limit).map((d) => pipelineView(d, decrypt)), count: all.length } };
   });
 
   route("GET", "/api/pipelines/:name", (req) => {
     const stored = state.pipeline(req.params.name);
     if (!stored) return errors.pipelineNotFound(req.params.name);
-    return { status: 200, body: pipelineView(stored.current, queryFlag(req.query, "decryptVariables")) };
+    return { status: 200, body: pipelineView(stored.current, queryFlag(req.query, "decryptVariables") && ctx.canDecrypt()) };
   });
 
   route("PUT", "/api/pipelines/:name", (req) => {
