@@ -1,7 +1,10 @@
 // Port and Codefresh credentials. Deployed agents read them from Secrets Manager through
 // Powertools Parameters (cached per container for five minutes, so a rotated secret is picked up
 // without a redeploy and a warm container makes no Secrets Manager call per record); local runs
-// read plain variables. Values never leave this module except into the clients' auth headers.
+// read plain variables, and the Kubernetes pod files of its mounted Secret named by `<NAME>_FILE`
+// (secretVariable, used by settings.ts). Values never leave these modules except into the
+// clients' auth headers and the Kafka client's SASL settings.
+import { readFileSync } from "node:fs";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
 import type { PortCredentials } from "../clients/port";
@@ -9,6 +12,32 @@ import type { CredentialSource } from "./settings";
 
 /** Seconds a fetched secret is reused before Secrets Manager is asked again. */
 const SECRET_MAX_AGE_SECONDS = 300;
+
+/**
+ * A secret setting: the variable `<name>` when set, else the content of the file named by
+ * `<name>_FILE` (a mounted Kubernetes Secret), trailing newline removed. null when neither is
+ * set; undefined when the file cannot be used, with the reason (never the content) in `problems`.
+ */
+export function secretVariable(env: Record<string, string | undefined>, name: string, problems: string[]): string | null | undefined {
+  const direct = env[name]?.trim();
+  if (direct) return direct;
+  const file = env[`${name}_FILE`]?.trim();
+  if (!file) return null;
+  let content: string;
+  try {
+    content = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    problems.push(`${name}_FILE ${file} cannot be read (${code})`);
+    return undefined;
+  }
+  const value = content.replace(/(\r?\n)+$/, "");
+  if (value.trim() === "") {
+    problems.push(`${name}_FILE ${file} is empty`);
+    return undefined;
+  }
+  return value;
+}
 
 export interface CredentialProviders {
   readonly port: () => Promise<PortCredentials>;

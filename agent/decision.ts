@@ -1,9 +1,10 @@
 // The pure core of the agent: given one deploy request, the image and environment entities as
 // Port holds them and the allowlist, decide whether to start a build and with what exactly.
 // No I/O here, so every rule is tested without a network and the effects stay thin.
-import type { DeployRequest } from "../actions/deploy-request";
+import { deployActions } from "../actions/deploy";
+import { DEPLOY_ACTIONS, DeployRequest } from "../actions/deploy-request";
 import { deploymentIdentifier } from "../blueprints/identifiers";
-import { DEPLOY_VARIABLES, DEPLOYMENT, ENVIRONMENT, IMAGE, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
+import { DEPLOY_VARIABLES, DEPLOYMENT, ENVIRONMENT, EnvironmentKind, IMAGE, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
 import type { RunStatus } from "../clients/port";
 
 /** The parts of a Port entity the decision reads. */
@@ -36,9 +37,27 @@ export interface DecisionInput {
   readonly image: EntityView | undefined;
   readonly environment: EntityView | undefined;
   readonly allowedPipelines: readonly string[];
+  /**
+   * The stack's `approvals.production`: Production environments are deployed only through the
+   * action Port holds for an approver. Port merely hides the other actions there; a run created
+   * through Port's API for them still reaches the topic, so the agent must refuse it itself.
+   */
+  readonly requireProductionApproval: boolean;
 }
 
-export function decide({ request, image, environment, allowedPipelines }: DecisionInput): Decision {
+/** ENVIRONMENT.kind of the environments that need an approved deploy (checked against ENVIRONMENT_KINDS). */
+const PRODUCTION_KIND = "Production" satisfies EnvironmentKind;
+
+/** Title of the approval action as Port shows it, taken from its declaration (actions/deploy.ts). */
+let approvalActionTitle: string | undefined;
+function approvalAction(): string {
+  approvalActionTitle ??=
+    deployActions({ pipelines: ["-/-"], requireApprovalForProduction: true }).find((a) => a.identifier === DEPLOY_ACTIONS.fromEnvironmentWithApproval)?.body.title ??
+    DEPLOY_ACTIONS.fromEnvironmentWithApproval;
+  return approvalActionTitle;
+}
+
+export function decide({ request, image, environment, allowedPipelines, requireProductionApproval }: DecisionInput): Decision {
   const refuse = (summary: string): Refuse => ({ kind: "refuse", summary });
   if (!allowedPipelines.includes(request.pipeline)) {
     return refuse(`pipeline "${request.pipeline}" is not one this agent may start (allowed: ${allowedPipelines.join(", ")})`);
@@ -48,6 +67,9 @@ export function decide({ request, image, environment, allowedPipelines }: Decisi
     environment ? undefined : `environment ${request.environment}`,
   ].filter(Boolean);
   if (!image || !environment) return refuse(`${missing.join(" and ")} ${missing.length > 1 ? "do" : "does"} not exist in Port`);
+  if (requireProductionApproval && environment.properties?.[ENVIRONMENT.kind] === PRODUCTION_KIND && request.action !== DEPLOY_ACTIONS.fromEnvironmentWithApproval) {
+    return refuse(`environment ${environment.identifier} is ${PRODUCTION_KIND}: deploy it with "${approvalAction()}"`);
+  }
 
   const imageProduct = relationTarget(image, IMAGE.product);
   const envProduct = relationTarget(environment, ENVIRONMENT.product);

@@ -17,6 +17,8 @@ export interface AgentDeps {
   readonly codefresh: CodefreshClient;
   readonly ledger: RunClaims;
   readonly allowedPipelines: readonly string[];
+  /** REQUIRE_PRODUCTION_APPROVAL: Production only through the approval action (decision.ts). */
+  readonly requireProductionApproval: boolean;
   readonly portAppUrl: string;
 }
 
@@ -92,7 +94,7 @@ async function handleRequest(deps: AgentDeps, ref: KafkaRecordRef, request: Depl
     return failClaimed(deps, runId, summary);
   }
 
-  const decision = decide({ request, image, environment, allowedPipelines: deps.allowedPipelines });
+  const decision = decide({ request, image, environment, allowedPipelines: deps.allowedPipelines, requireProductionApproval: deps.requireProductionApproval });
   if (decision.kind === "refuse") {
     logger.warn("request refused", { record: ref.id, runId, reason: decision.summary });
     await reportFailure(deps, runId, `Deploy refused: ${decision.summary}`);

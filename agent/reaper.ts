@@ -161,7 +161,14 @@ export interface PortReaperOptions {
   /** Identifiers of the actions whose runs the agent starts builds for. */
   readonly actions: readonly string[];
   readonly concurrency: number;
+  /** Runs asked for per page of Port's run listing (1–1000; default 1000). */
+  readonly pageSize?: number;
 }
+
+/** Port's maximum `limit` for GET /v1/actions/runs. */
+export const RUNS_PAGE_MAX = 1000;
+/** Pages read per action and pass at most: a bound, should a server ignore `offset`. */
+const MAX_RUN_PAGES = 100;
 
 /**
  * One pass over the deploy actions' active runs in Port: a run linked to a build
@@ -171,7 +178,8 @@ export interface PortReaperOptions {
  * handled, or started by an agent that crashed before it could link the build).
  */
 export async function reapPortRuns(deps: Pick<AgentDeps, "port" | "codefresh">, opts: PortReaperOptions): Promise<ReapSummary> {
-  const runs = (await Promise.all(opts.actions.map((action) => activeRuns(deps.port, action)))).flat();
+  const pageSize = Math.min(Math.max(1, opts.pageSize ?? RUNS_PAGE_MAX), RUNS_PAGE_MAX);
+  const runs = (await Promise.all(opts.actions.map((action) => activeRuns(deps.port, action, pageSize)))).flat();
   const results = await runKeyed(runs, (r) => r.id, opts.concurrency, async (run): Promise<ReapOutcome> => {
     const buildId = run.externalRunId;
     if (!buildId) return "waiting";
@@ -191,11 +199,28 @@ export async function reapPortRuns(deps: Pick<AgentDeps, "port" | "codefresh">, 
   return { entries: runs.length, outcomes };
 }
 
-/** GET /v1/actions/runs?active=true&action=… (IN_PROGRESS and waiting runs of one action). */
-async function activeRuns(port: Pick<PortClient, "call">, action: string): Promise<{ id: string; externalRunId?: string }[]> {
+/**
+ * GET /v1/actions/runs?active=true&action=… (IN_PROGRESS and waiting runs of one action), page by
+ * page (limit/offset) until a short page. Runs closing meanwhile shift later pages, so a run may
+ * be missed this pass (the next one sees it) or listed twice (kept once). A page bringing no new
+ * run ends the listing too, so a server that ignored `offset` costs one request, not a loop.
+ */
+async function activeRuns(port: Pick<PortClient, "call">, action: string, pageSize: number): Promise<{ id: string; externalRunId?: string }[]> {
+  const runs = new Map<string, { id: string; externalRunId?: string }>();
+  for (let page = 0; page < MAX_RUN_PAGES; page++) {
+    const batch = await activeRunsPage(port, action, pageSize, page * pageSize);
+    const before = runs.size;
+    for (const r of batch) if (!runs.has(r.id)) runs.set(r.id, r);
+    if (batch.length < pageSize || runs.size === before) break;
+    if (page === MAX_RUN_PAGES - 1) logger.warn("reaper: run listing cut short", { reason: `more than ${MAX_RUN_PAGES} pages of ${action} runs` });
+  }
+  return [...runs.values()];
+}
+
+async function activeRunsPage(port: Pick<PortClient, "call">, action: string, limit: number, offset: number): Promise<{ id: string; externalRunId?: string }[]> {
   let body: unknown;
   try {
-    body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", action, limit: "1000", version: "v2" });
+    body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", action, limit: String(limit), offset: String(offset), version: "v2" });
   } catch (err) {
     // An action the stack did not create (e.g. no approval variant): no runs.
     if (err instanceof PortApiError && err.status === 404) return [];

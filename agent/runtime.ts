@@ -36,6 +36,7 @@ export function agentClients(settings: CommonSettings, policy: Partial<RetryPoli
     port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry }),
     codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry }),
     allowedPipelines: settings.allowedPipelines,
+    requireProductionApproval: settings.requireProductionApproval,
     portAppUrl: settings.portAppUrl,
   };
 }

@@ -2,6 +2,7 @@
 // missing or malformed value fails at start with one line naming it, not deep inside a request.
 // Names are shared with the infrastructure code (infra/aws, infra/kubernetes): change both.
 import { z } from "zod";
+import { secretVariable } from "./credentials";
 
 /** Where the Port and Codefresh credentials come from. */
 export type CredentialSource =
@@ -18,6 +19,11 @@ export interface CommonSettings {
   readonly ledgerTable?: string;
   /** Full pipeline names ("project/pipeline") the agent may start. */
   readonly allowedPipelines: readonly string[];
+  /**
+   * REQUIRE_PRODUCTION_APPROVAL (the stack's `approvals.production`, default true): refuse a deploy
+   * to a Production environment unless it came through the approval action.
+   */
+  readonly requireProductionApproval: boolean;
   /** Records handled at once within a batch. */
   readonly concurrency: number;
   readonly ledgerTtlDays: number;
@@ -75,6 +81,7 @@ function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): Common
     CODEFRESH_API_URL: z.url().default("https://g.codefresh.io"),
     RUN_LEDGER_TABLE: opts.ledgerRequired ? z.string().min(1) : z.string().min(1).optional(),
     ALLOWED_PIPELINES: z.string().min(1),
+    REQUIRE_PRODUCTION_APPROVAL: z.enum(["true", "false"], 'expected "true" or "false"').default("true"),
     AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_CONCURRENCY),
     LEDGER_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
     REAPER_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(0).default(900),
@@ -101,6 +108,7 @@ function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): Common
     codefreshApiUrl: s.CODEFRESH_API_URL,
     ledgerTable: s.RUN_LEDGER_TABLE,
     allowedPipelines,
+    requireProductionApproval: s.REQUIRE_PRODUCTION_APPROVAL === "true",
     concurrency: s.AGENT_CONCURRENCY,
     ledgerTtlDays: s.LEDGER_TTL_DAYS,
     claimLeaseSeconds: s.REAPER_CLAIM_LEASE_SECONDS,
@@ -116,20 +124,21 @@ function credentialSource(env: Env, problems: string[]): CredentialSource | unde
     if (!codefreshSecretArn) problems.push("CODEFRESH_API_KEY_SECRET_ARN is required when PORT_CREDENTIALS_SECRET_ARN is set");
     return portSecretArn && codefreshSecretArn ? { kind: "secrets-manager", portSecretArn, codefreshSecretArn } : undefined;
   }
-  // Local runs only: plain variables (the deployed agent always gets Secrets Manager ARNs).
-  const portClientId = nonEmpty(env.PORT_CLIENT_ID);
-  const portClientSecret = nonEmpty(env.PORT_CLIENT_SECRET);
-  const codefreshApiKey = nonEmpty(env.CODEFRESH_API_KEY);
+  // Kubernetes: files of the mounted Secret (<NAME>_FILE); local runs: plain variables (<NAME>).
+  const portClientId = secretVariable(env, "PORT_CLIENT_ID", problems);
+  const portClientSecret = secretVariable(env, "PORT_CLIENT_SECRET", problems);
+  const codefreshApiKey = secretVariable(env, "CODEFRESH_API_KEY", problems);
   const missing = [
     ["PORT_CLIENT_ID", portClientId],
     ["PORT_CLIENT_SECRET", portClientSecret],
     ["CODEFRESH_API_KEY", codefreshApiKey],
-  ].filter(([, v]) => v === undefined).map(([k]) => k);
+  ].filter(([, v]) => v === null).map(([k]) => k);
   if (missing.length > 0) {
-    problems.push(`credentials: set PORT_CREDENTIALS_SECRET_ARN and CODEFRESH_API_KEY_SECRET_ARN (or, for local runs, ${missing.join(", ")})`);
+    problems.push(`credentials: set PORT_CREDENTIALS_SECRET_ARN and CODEFRESH_API_KEY_SECRET_ARN (or ${missing.join(", ")}, each directly or as a file named by <NAME>_FILE)`);
     return undefined;
   }
-  return { kind: "environment", portClientId: portClientId!, portClientSecret: portClientSecret!, codefreshApiKey: codefreshApiKey! };
+  if (!portClientId || !portClientSecret || !codefreshApiKey) return undefined; // a file could not be read (already a problem)
+  return { kind: "environment", portClientId, portClientSecret, codefreshApiKey };
 }
 
 export function loadConsumerSettings(env: Env = process.env): ConsumerSettings {
@@ -143,14 +152,14 @@ export function loadConsumerSettings(env: Env = process.env): ConsumerSettings {
     problems.push(err.message.replace(/^agent settings: /, ""));
   }
   const brokers = (nonEmpty(env.KAFKA_BROKERS) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const username = nonEmpty(env.KAFKA_USERNAME);
-  const password = nonEmpty(env.KAFKA_PASSWORD);
+  const username = secretVariable(env, "KAFKA_USERNAME", problems);
+  const password = secretVariable(env, "KAFKA_PASSWORD", problems);
   const orgId = nonEmpty(env.PORT_ORG_ID);
   const group = nonEmpty(env.KAFKA_CONSUMER_GROUP);
   if (brokers.length === 0) problems.push("KAFKA_BROKERS is required");
   for (const b of brokers) if (!/^[^\s:]+:\d+$/.test(b)) problems.push(`KAFKA_BROKERS entry "${b}" is not host:port`);
-  if (!username) problems.push("KAFKA_USERNAME is required");
-  if (!password) problems.push("KAFKA_PASSWORD is required");
+  if (username === null) problems.push("KAFKA_USERNAME (or KAFKA_USERNAME_FILE) is required");
+  if (password === null) problems.push("KAFKA_PASSWORD (or KAFKA_PASSWORD_FILE) is required");
   if (!orgId) problems.push("PORT_ORG_ID is required");
   if (!group) problems.push("KAFKA_CONSUMER_GROUP is required");
   // Port only authorizes consumer groups prefixed with the org id (port-api.md §4).

@@ -223,5 +223,7 @@ export function commonAgentEnvironment(settings: AgentSettings, config: StackCon
     ALLOWED_PIPELINES: settings.allowedPipelines.join(","),
     AGENT_CONCURRENCY: String(config.agent.concurrency),
     LEDGER_TTL_DAYS: String(config.agent.ledgerTtlDays),
+    // The agent refuses Production deploys that bypassed the approval action (agent/decision.ts).
+    REQUIRE_PRODUCTION_APPROVAL: String(config.approvals.production),
   };
 }

@@ -7,10 +7,42 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PutCommand, DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { deploymentIdentifier } from "../blueprints/identifiers";
-import { BLUEPRINTS, DEPLOYMENT } from "../blueprints/vocabulary";
+import { DEPLOY_ACTIONS } from "../actions/deploy-request";
+import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, ENVIRONMENT_KINDS } from "../blueprints/vocabulary";
 import { AgentWorld, BUNDLE, DEPLOY_PIPELINE, captureOutput, snapshotEnv } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
+
+/** Output that is not the agent's: Node's warning lines and the AWS SDK's Node.js-version notice. */
+const FOREIGN_OUTPUT: readonly RegExp[] = [
+  /^\(node:\d+\) (\[\w+\] )?Warning: /,
+  /^\(Use `node --trace-warnings \.\.\.` to show where the warning was created\)$/,
+  /^versions published after the first week of \w+ \d{4}$/,
+  /^will require node >=\d+\. You are running node v[\d.]+\.$/,
+  /^To continue receiving updates to AWS services, bug fixes,$/,
+  /^and security updates please upgrade to node >=\d+\.$/,
+  /^More information can be found at: https:\/\/a\.co\/\w+$/,
+];
+
+/**
+ * Checks everything captured while the agent ran: no forbidden string and no payload anywhere
+ * (whoever printed it), and every line but FOREIGN_OUTPUT an agent JSON log line.
+ */
+function assertCleanOutput(lines: readonly string[], forbidden: readonly string[]): void {
+  const all = lines.join("\n");
+  for (const secret of forbidden) assert.ok(!all.includes(secret), `output leaks ${secret.slice(0, 6)}…: ${lines.find((l) => l.includes(secret))}`);
+  const payload = /"value"|eyJ|"requestedBy"/;
+  assert.ok(!payload.test(all), `output carries a payload: ${lines.find((l) => payload.test(l))}`);
+  for (const line of lines.filter((l) => !FOREIGN_OUTPUT.some((re) => re.test(l)))) {
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      assert.fail(`not a JSON log line: ${line}`);
+    }
+    assert.ok(parsed !== null && typeof parsed === "object" && parsed.level && parsed.message, `structured line: ${line}`);
+  }
+}
 
 describe("agent bundle (Lambda handlers against emulators)", function () {
   this.timeout(60_000);
@@ -189,6 +221,11 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
   });
 
   describe("refusals", () => {
+    const addProductionEnvironment = () => {
+      const kind = ENVIRONMENT_KINDS.find((k) => k === "Production")!;
+      world.port.seed({ entities: { [BLUEPRINTS.environment]: [{ identifier: "billing-prod", properties: { [ENVIRONMENT.kind]: kind }, relations: { [ENVIRONMENT.product]: "billing" } }] } });
+    };
+
     it("refuses an image and environment of different products with a readable summary and no deployment entity", async () => {
       const agent = world.loadBundle();
       const runId = world.createRun("env-3");
@@ -200,6 +237,40 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
       assert.equal(run.logs.length, 1);
       assert.equal(runPosts().length, 0);
       assert.equal(world.port.entities(BLUEPRINTS.deployment).length, 0);
+    });
+
+    it("refuses a Production deploy that did not come through the approval action (a run created through Port's API), and starts the approved one", async () => {
+      addProductionEnvironment();
+      const agent = world.loadBundle();
+      const bypass = world.createRun("billing-prod");
+      const fromImage = world.createRun("billing-prod");
+      const approved = world.createRun("billing-prod");
+      const summary = await agent.handler(world.kafkaEvent([
+        { value: world.request(bypass, "img-1", "billing-prod", { action: DEPLOY_ACTIONS.fromEnvironment }) },
+        { value: world.request(fromImage, "img-1", "billing-prod", { action: DEPLOY_ACTIONS.fromImage }) },
+        { value: world.request(approved, "img-1", "billing-prod", { action: DEPLOY_ACTIONS.fromEnvironmentWithApproval }) },
+      ]));
+      assert.deepEqual(summary.outcomes, { refused: 2, started: 1 });
+      for (const runId of [bypass, fromImage]) {
+        const run = world.port.run(runId)!;
+        assert.equal(run.run.status, "FAILURE");
+        assert.equal(run.run.summary, 'Deploy refused: environment billing-prod is Production: deploy it with "Deploy an image to this environment (approval required)"');
+        assert.equal(world.cf.buildsFor(runId).length, 0);
+      }
+      assert.equal(world.cf.buildsFor(approved).length, 1);
+    });
+
+    it("starts any Production deploy when the stack turned production approvals off (REQUIRE_PRODUCTION_APPROVAL=false)", async () => {
+      addProductionEnvironment();
+      let agent;
+      try {
+        agent = world.loadBundle({ REQUIRE_PRODUCTION_APPROVAL: "false" });
+      } finally {
+        delete process.env.REQUIRE_PRODUCTION_APPROVAL; // read at load; not among the keys the world resets
+      }
+      const runId = world.createRun("billing-prod");
+      const summary = await agent.handler(world.kafkaEvent([{ value: world.request(runId, "img-1", "billing-prod") }]));
+      assert.deepEqual(summary.outcomes, { started: 1 });
     });
 
     it("refuses a pipeline outside the allowlist without calling Codefresh", async () => {
@@ -449,13 +520,16 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
       assert.ok(lines.length >= 6, `expected log lines, got ${lines.length}`);
       const tokens = [...world.port.state.tokens.keys()];
       const forbidden = [TEST_CREDENTIALS.clientSecret, DEFAULT_CODEFRESH_API_KEY, "dev@example.com", "registry.example.com", ...tokens];
-      for (const line of lines.filter((l) => !l.includes("NodeVersionSupportWarning") && !l.startsWith("(") && !/^(versions|will|To continue|and security|More information)/.test(l.trim()) && l.trim() !== "")) {
-        if (!line.startsWith("{")) continue;
-        const parsed = JSON.parse(line) as Record<string, unknown>;
-        assert.ok(parsed.level && parsed.message, `structured line: ${line}`);
-        for (const secret of forbidden) assert.ok(!line.includes(secret), `log line leaks ${secret.slice(0, 6)}…: ${line}`);
-        assert.ok(!/"value"|eyJ|"requestedBy"/.test(line), `log line carries a payload: ${line}`);
-      }
+      assertCleanOutput(lines, forbidden);
+    });
+
+    it("(the output check itself) fails on a secret in any line, JSON or not, and on a line that is not JSON", () => {
+      const json = JSON.stringify({ level: "INFO", message: "record handled" });
+      assert.doesNotThrow(() => assertCleanOutput([json, "(node:1) Warning: NodeVersionSupportWarning: …"], ["s3cr3t"]));
+      assert.throws(() => assertCleanOutput([json, "token s3cr3t"], ["s3cr3t"]), /leaks s3cr3t/, "console.log of a secret");
+      assert.throws(() => assertCleanOutput([JSON.stringify({ level: "INFO", message: "s3cr3t" })], ["s3cr3t"]), /leaks/);
+      assert.throws(() => assertCleanOutput([json, "  at someLibrary (lib.js:1)"], ["s3cr3t"]), /not a JSON log line/);
+      assert.throws(() => assertCleanOutput([json, 'debug {"value":"eyJhbGciOi"}'], ["s3cr3t"]), /payload/);
     });
 
     it("fails at start with one clear line when a setting is missing", async () => {

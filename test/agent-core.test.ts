@@ -1,11 +1,16 @@
 // The agent's pure parts, without a network: the decision, Kafka decoding, ordering scheduler
 // and settings. The effects are proven against the emulators in agent-bundle.test.ts.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { decide, deploymentEntity, reapOutcome, EntityView } from "../agent/decision";
+import { deployActions } from "../actions/deploy";
 import { decodeKafkaEvent, decodeMessage } from "../agent/kafka-records";
 import { runKeyed } from "../agent/scheduler";
 import { loadAgentSettings, loadConsumerSettings } from "../agent/settings";
-import { DeployRequest } from "../actions/deploy-request";
+import { DEPLOY_ACTIONS, DeployRequest } from "../actions/deploy-request";
+import { ENVIRONMENT, ENVIRONMENT_KINDS } from "../blueprints/vocabulary";
 
 const request: DeployRequest = { runId: "r_abc", action: "deploy_image", image: "img-7", environment: "env-3", pipeline: "deploy/app", requestedBy: "dev@example.com" };
 const img = (product: string | null, props: Record<string, unknown> = {}): EntityView => ({
@@ -18,7 +23,7 @@ const allowed = ["deploy/app"];
 
 describe("agent core: decide", () => {
   it("starts the allowed pipeline with exactly the five variables and the run-id annotation", () => {
-    const d = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed });
+    const d = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed, requireProductionApproval: true });
     assert.deepEqual(d, {
       kind: "start",
       pipeline: "deploy/app",
@@ -29,13 +34,13 @@ describe("agent core: decide", () => {
   });
 
   it("refuses across products naming both products", () => {
-    const d = decide({ request, image: img("billing"), environment: env("portal"), allowedPipelines: allowed });
+    const d = decide({ request, image: img("billing"), environment: env("portal"), allowedPipelines: allowed, requireProductionApproval: true });
     assert.deepEqual(d, { kind: "refuse", summary: "image img-7 belongs to product billing, environment env-3 to product portal" });
   });
 
   it("refuses a pipeline outside the allowlist, missing entities, orphan entities, failed images and images without a reference", () => {
     const summary = (over: Partial<Parameters<typeof decide>[0]>) => {
-      const d = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed, ...over });
+      const d = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed, requireProductionApproval: true, ...over });
       return d.kind === "refuse" ? d.summary : "started";
     };
     assert.match(summary({ allowedPipelines: ["x/y"] }), /pipeline "deploy\/app" is not one this agent may start \(allowed: x\/y\)/);
@@ -47,8 +52,30 @@ describe("agent core: decide", () => {
     assert.equal(summary({ image: img("billing", { image_ref: null }) }), "image img-7 has no image reference (image_ref)");
   });
 
+  describe("Production environments with approvals on", () => {
+    const PRODUCTION = ENVIRONMENT_KINDS.find((k) => k === "Production")!;
+    const prodEnv = (kind: string | null = PRODUCTION): EntityView => ({ identifier: "billing-prod", properties: kind === null ? {} : { [ENVIRONMENT.kind]: kind }, relations: { product: "billing" } });
+    const approvalTitle = deployActions({ pipelines: ["deploy/app"], requireApprovalForProduction: true }).find((a) => a.identifier === DEPLOY_ACTIONS.fromEnvironmentWithApproval)!.body.title;
+    const decideFor = (action: string, environment: EntityView, requireProductionApproval = true) =>
+      decide({ request: { ...request, action, environment: environment.identifier }, image: img("billing"), environment, allowedPipelines: allowed, requireProductionApproval });
+
+    it("refuses every action but the approval one, naming the action to use", () => {
+      assert.equal(approvalTitle, "Deploy an image to this environment (approval required)");
+      for (const action of [DEPLOY_ACTIONS.fromEnvironment, DEPLOY_ACTIONS.fromImage, "something_else"]) {
+        assert.deepEqual(decideFor(action, prodEnv()), { kind: "refuse", summary: `environment billing-prod is Production: deploy it with "${approvalTitle}"` }, action);
+      }
+    });
+
+    it("starts a build for the approval action, for other kinds of environment, and for anything when approvals are off", () => {
+      assert.equal(decideFor(DEPLOY_ACTIONS.fromEnvironmentWithApproval, prodEnv()).kind, "start");
+      for (const kind of ENVIRONMENT_KINDS.filter((k) => k !== PRODUCTION)) assert.equal(decideFor(DEPLOY_ACTIONS.fromEnvironment, prodEnv(kind)).kind, "start", kind);
+      assert.equal(decideFor(DEPLOY_ACTIONS.fromImage, prodEnv(null)).kind, "start", "no kind: not Production");
+      for (const action of Object.values(DEPLOY_ACTIONS)) assert.equal(decideFor(action, prodEnv(), false).kind, "start", action);
+    });
+  });
+
   it("builds the deployment entity with the requester only there, and relations to image, environment and product", () => {
-    const start = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed });
+    const start = decide({ request, image: img("billing"), environment: env("billing"), allowedPipelines: allowed, requireProductionApproval: true });
     assert.equal(start.kind, "start");
     if (start.kind !== "start") return;
     assert.ok(!JSON.stringify(start).includes("dev@example.com"));
@@ -133,6 +160,57 @@ describe("agent settings", () => {
     assert.equal(s.concurrency, 32, "the benchmarked default");
     assert.equal(s.ledgerTtlDays, 30);
     assert.deepEqual(s.allowedPipelines, ["deploy/app", "deploy/other"]);
+  });
+
+  it("requires production approval unless REQUIRE_PRODUCTION_APPROVAL is \"false\", and refuses other values", () => {
+    assert.equal(loadAgentSettings(base).requireProductionApproval, true);
+    assert.equal(loadAgentSettings({ ...base, REQUIRE_PRODUCTION_APPROVAL: "true" }).requireProductionApproval, true);
+    assert.equal(loadAgentSettings({ ...base, REQUIRE_PRODUCTION_APPROVAL: "false" }).requireProductionApproval, false);
+    assert.throws(() => loadAgentSettings({ ...base, REQUIRE_PRODUCTION_APPROVAL: "no" }), /REQUIRE_PRODUCTION_APPROVAL is invalid/);
+  });
+
+  describe("secrets from files (<NAME>_FILE, the Kubernetes Secret volume)", () => {
+    let dir: string;
+    beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), "agent-secrets-"))));
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+      const p = path.join(dir, name);
+      writeFileSync(p, content);
+      return p;
+    };
+    const kafka = { KAFKA_BROKERS: "b-1:9196", PORT_ORG_ID: "org_1", KAFKA_CONSUMER_GROUP: "org_1.agent", ALLOWED_PIPELINES: "deploy/app" };
+
+    it("reads every credential from its file when the variable is unset, without the trailing newline", () => {
+      const s = loadConsumerSettings({
+        ...kafka,
+        PORT_CLIENT_ID_FILE: file("PORT_CLIENT_ID", "file-id\n"),
+        PORT_CLIENT_SECRET_FILE: file("PORT_CLIENT_SECRET", "file-secret\r\n"),
+        CODEFRESH_API_KEY_FILE: file("CODEFRESH_API_KEY", "file-key"),
+        KAFKA_USERNAME_FILE: file("KAFKA_USERNAME", "file-user\n"),
+        KAFKA_PASSWORD_FILE: file("KAFKA_PASSWORD", "file-password\n"),
+      });
+      assert.deepEqual(s.credentials, { kind: "environment", portClientId: "file-id", portClientSecret: "file-secret", codefreshApiKey: "file-key" });
+      assert.equal(s.kafkaUsername, "file-user");
+      assert.equal(s.kafkaPassword, "file-password");
+    });
+
+    it("prefers the variable when both are set", () => {
+      const s = loadAgentSettings({ ...base, PORT_CLIENT_SECRET_FILE: file("PORT_CLIENT_SECRET", "from-file\n") });
+      assert.equal(s.credentials.kind === "environment" && s.credentials.portClientSecret, "test-client-secret");
+    });
+
+    it("names a missing or empty file in one line, never its content", () => {
+      const { PORT_CLIENT_SECRET: _s, CODEFRESH_API_KEY: _k, ...rest } = base;
+      assert.throws(
+        () => loadAgentSettings({ ...rest, PORT_CLIENT_SECRET_FILE: path.join(dir, "nope"), CODEFRESH_API_KEY_FILE: file("CODEFRESH_API_KEY", "\n") }),
+        (err: Error) => {
+          assert.match(err.message, /PORT_CLIENT_SECRET_FILE \S+nope cannot be read \(ENOENT\)/);
+          assert.match(err.message, /CODEFRESH_API_KEY_FILE \S+ is empty/);
+          assert.ok(!err.message.includes("\n"));
+          return true;
+        },
+      );
+    });
   });
 
   it("prefers Secrets Manager ARNs and needs both of them", () => {

@@ -140,6 +140,7 @@ describe("agent on AWS (Lambda + Port Kafka)", () => {
       "PORT_APP_URL",
       "PORT_CREDENTIALS_SECRET_ARN",
       "POWERTOOLS_SERVICE_NAME",
+      "REQUIRE_PRODUCTION_APPROVAL",
       "RUN_LEDGER_TABLE",
     ]);
     assert.equal(env.PORT_CREDENTIALS_SECRET_ARN, secretNamed("port").state.arn);
@@ -151,8 +152,14 @@ describe("agent on AWS (Lambda + Port Kafka)", () => {
     assert.equal(env.CODEFRESH_API_URL, "https://g.codefresh.io");
     assert.equal(env.AGENT_CONCURRENCY, "32");
     assert.equal(env.LEDGER_TTL_DAYS, "30");
+    assert.equal(env.REQUIRE_PRODUCTION_APPROVAL, "true", "approvals.production defaults to true");
     const everything = JSON.stringify(mocks.resources.filter((r) => r.type !== T.version).map((r) => reveal(r.inputs)));
     for (const value of SECRET_VALUES) assert.ok(!everything.includes(value), `${value} leaked outside a SecretVersion`);
+  });
+
+  it("passes approvals.production on as REQUIRE_PRODUCTION_APPROVAL", async () => {
+    await deploy({ approvals: { production: false } });
+    assert.equal(handlerFn().inputs.environment.variables.REQUIRE_PRODUCTION_APPROVAL, "false");
   });
 
   it("stores the Kafka, Port and Codefresh credentials in Secrets Manager as secret outputs", async () => {

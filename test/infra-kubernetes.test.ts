@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentDeployment, AgentDeploymentArgs } from "../infra/agent";
 import { PORT_KAFKA_BROKERS } from "../infra/agent-config";
-import { HEALTH_DIR } from "../infra/kubernetes";
+import { HEALTH_DIR, SECRETS_DIR } from "../infra/kubernetes";
 import { parseStackConfig } from "../stacks/config";
 import { ResourceRecorder, installMocks, isSecretInput, promiseOf, reveal, settle } from "./support/mocks";
 
@@ -76,7 +76,21 @@ describe("agent on Kubernetes (Deployment)", () => {
       PORT_ORG_ID: ORG,
       KAFKA_CONSUMER_GROUP: `${ORG}.cf-agent`,
       AGENT_HEALTH_DIR: HEALTH_DIR,
+      REQUIRE_PRODUCTION_APPROVAL: "true",
+      PORT_CLIENT_ID_FILE: "/var/run/secrets/portal/PORT_CLIENT_ID",
+      PORT_CLIENT_SECRET_FILE: "/var/run/secrets/portal/PORT_CLIENT_SECRET",
+      CODEFRESH_API_KEY_FILE: "/var/run/secrets/portal/CODEFRESH_API_KEY",
+      KAFKA_USERNAME_FILE: "/var/run/secrets/portal/KAFKA_USERNAME",
+      KAFKA_PASSWORD_FILE: "/var/run/secrets/portal/KAFKA_PASSWORD",
     });
+  });
+
+  it("passes approvals.production on as REQUIRE_PRODUCTION_APPROVAL", async () => {
+    const config = parseStackConfig({ port: { orgId: ORG }, approvals: { production: false }, agent: { runtime: "kubernetes", kubernetes: { image: IMAGE } } });
+    const deployment = new AgentDeployment("agent", { config, portApiUrl: "https://api.port.io", allowedPipelines: ["developer-portal/deploy"], secrets: SECRETS, bundleDir: "/nonexistent" });
+    await promiseOf(deployment.workloadName);
+    await settle();
+    assert.equal((mocks.one(T.configMap).inputs.data as Record<string, string>).REQUIRE_PRODUCTION_APPROVAL, "false");
   });
 
   it("runs one `node consumer.js` pod from the configured image, recreated rather than rolled", async () => {
@@ -90,13 +104,27 @@ describe("agent on Kubernetes (Deployment)", () => {
     assert.equal(container().workingDir, "/srv/agent");
   });
 
-  it("takes its environment from this ConfigMap and this Secret by their generated names", async () => {
+  it("takes its environment from this ConfigMap only, by its generated name: no secret in an environment variable", async () => {
     await deploy();
-    assert.deepEqual(container().envFrom, [
-      { configMapRef: { name: mocks.one(T.configMap).state.metadata.name } },
-      { secretRef: { name: mocks.one(T.secret).state.metadata.name } },
-    ]);
+    assert.deepEqual(container().envFrom, [{ configMapRef: { name: mocks.one(T.configMap).state.metadata.name } }]);
     assert.equal(container().env, undefined, "no inline env values that could carry a secret");
+    const environment = JSON.stringify(reveal({ env: container().env, envFrom: container().envFrom, data: mocks.one(T.configMap).inputs.data }));
+    for (const value of ["test-port-client-id", "test-port-client-secret", "test-codefresh-key", "test-kafka-user", "test-kafka-password"]) {
+      assert.ok(!environment.includes(value), `${value} reaches the environment`);
+    }
+    assert.doesNotMatch(environment, /secretKeyRef|secretRef/, "no variable is filled from a Secret");
+  });
+
+  it("mounts the credentials Secret read-only as files (0400) where the *_FILE settings point", async () => {
+    await deploy();
+    const mount = container().volumeMounts.find((m: { mountPath: string }) => m.mountPath === SECRETS_DIR);
+    assert.deepEqual(mount, { name: "credentials", mountPath: "/var/run/secrets/portal", readOnly: true });
+    const volume = pod().volumes.find((v: { name: string }) => v.name === mount.name);
+    assert.deepEqual(volume, { name: "credentials", secret: { secretName: mocks.one(T.secret).state.metadata.name, defaultMode: 0o400 } });
+    assert.equal(pod().securityContext.fsGroup, pod().securityContext.runAsGroup, "the kubelet gives the pod's group read access to the files");
+    const data = mocks.one(T.configMap).inputs.data as Record<string, string>;
+    const keys = Object.keys(reveal(mocks.one(T.secret).inputs.stringData) as Record<string, string>);
+    for (const key of keys) assert.equal(data[`${key}_FILE`], `${SECRETS_DIR}/${key}`, key);
   });
 
   it("sets resource requests and limits, defaulted or from config", async () => {

@@ -1,5 +1,6 @@
 // The agent on Kubernetes: one pod running the bundle's Kafka consumer (`node consumer.js`),
-// credentials from a Secret filled by Pulumi secrets, settings from a ConfigMap.
+// credentials from a Secret filled by Pulumi secrets and mounted read-only as files (never plain
+// environment variables: the agent reads `<NAME>_FILE`), settings from a ConfigMap.
 //
 // Health contract with the consumer (agent/): it writes `$AGENT_HEALTH_DIR/ready` once it has
 // joined its consumer group, and touches `$AGENT_HEALTH_DIR/alive` at least every
@@ -17,6 +18,15 @@ export const HEALTH_DIR = "/tmp/agent";
 export { HEARTBEAT_SECONDS };
 /** Entry point inside the bundle / image working directory. */
 export const CONSUMER_ENTRY = "consumer.js";
+/** Where the credentials Secret is mounted, one file per key. */
+export const SECRETS_DIR = "/var/run/secrets/portal";
+/** Keys of the credentials Secret: each the name of the agent setting its file holds. */
+export const SECRET_SETTINGS = ["PORT_CLIENT_ID", "PORT_CLIENT_SECRET", "CODEFRESH_API_KEY", "KAFKA_USERNAME", "KAFKA_PASSWORD"] as const;
+type SecretSetting = (typeof SECRET_SETTINGS)[number];
+/** `<NAME>_FILE` settings pointing the agent at the mounted files (agent/credentials.ts secretVariable). */
+export function secretFileEnvironment(dir: string = SECRETS_DIR): Record<`${SecretSetting}_FILE`, string> {
+  return Object.fromEntries(SECRET_SETTINGS.map((k) => [`${k}_FILE`, `${dir}/${k}`])) as Record<`${SecretSetting}_FILE`, string>;
+}
 
 export interface KubernetesAgentArgs {
   /** The parsed stack config; `agent.kubernetes` must be set. */
@@ -53,6 +63,7 @@ export class KubernetesAgent extends pulumi.ComponentResource {
         metadata: { namespace, labels },
         type: "Opaque",
         stringData: {
+          // Keys are SECRET_SETTINGS: each becomes a file of that name under SECRETS_DIR.
           PORT_CLIENT_ID: pulumi.secret(secrets.portClientId),
           PORT_CLIENT_SECRET: pulumi.secret(secrets.portClientSecret),
           CODEFRESH_API_KEY: pulumi.secret(secrets.codefreshApiKey),
@@ -72,6 +83,8 @@ export class KubernetesAgent extends pulumi.ComponentResource {
           PORT_ORG_ID: settings.orgId,
           KAFKA_CONSUMER_GROUP: settings.consumerGroup,
           AGENT_HEALTH_DIR: HEALTH_DIR,
+          // Paths only: the values stay in the Secret's files.
+          ...secretFileEnvironment(),
           // No RUN_LEDGER_TABLE: in the cluster the agent uses its own redelivery guard.
         },
       },
@@ -118,7 +131,8 @@ export class KubernetesAgent extends pulumi.ComponentResource {
                   imagePullPolicy: "IfNotPresent",
                   workingDir: kube.workingDir,
                   command: ["node", CONSUMER_ENTRY],
-                  envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }, { secretRef: { name: this.secret.metadata.name } }],
+                  // Settings only; credentials come as files (volume "credentials" below).
+                  envFrom: [{ configMapRef: { name: this.configMap.metadata.name } }],
                   resources: { requests: { ...kube.resources.requests }, limits: { ...kube.resources.limits } },
                   securityContext: {
                     allowPrivilegeEscalation: false,
@@ -129,10 +143,18 @@ export class KubernetesAgent extends pulumi.ComponentResource {
                   startupProbe: probe(ready, 5, 24),
                   readinessProbe: probe(ready, 15, 2),
                   livenessProbe: probe(alive, 30, 3),
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  volumeMounts: [
+                    { name: "tmp", mountPath: "/tmp" },
+                    { name: "credentials", mountPath: SECRETS_DIR, readOnly: true },
+                  ],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+              volumes: [
+                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                // 0400: owner-read only; fsGroup above makes the kubelet add group read for the
+                // pod's group, which is how the non-root agent (runAsGroup = fsGroup) reads them.
+                { name: "credentials", secret: { secretName: this.secret.metadata.name, defaultMode: 0o400 } },
+              ],
             },
           },
         },

@@ -152,6 +152,8 @@ export function registerRunRoutes(router: PortRouter, state: PortState): void {
     const q = req.query;
     const limit = q.has("limit") ? Number(q.get("limit")) : 1000;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`querystring/limit must be between 1 and 1000`);
+    const offset = q.has("offset") ? Number(q.get("offset")) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw invalid(`querystring/offset must be an integer >= 0`);
     const active = q.get("active");
     const runs = [...state.runs.values()]
       .map((s) => s.run)
@@ -164,7 +166,7 @@ export function registerRunRoutes(router: PortRouter, state: PortState): void {
           (!q.get("blueprint") || r.blueprint?.identifier === q.get("blueprint")),
       )
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-      .slice(0, limit);
+      .slice(offset, offset + limit);
     return ok(200, { runs: runs.map((r) => view(r, req)) });
   });
   router.authed("GET", "/v1/actions/runs/:id", (req) => ok(200, { run: view(getRun(state, req.params.id).run, req) }));
