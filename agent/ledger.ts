@@ -7,6 +7,7 @@
 //                       └──────────────────────────┘
 // "closing" is a reaper's short lock (token + time) so a second reaper backs off, and a reaper
 // that died holding it is replaced once the lock is stale.
+import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "./contract";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
@@ -31,6 +32,9 @@ function entrySchema() {
   });
 }
 export type LedgerEntry = z.output<ReturnType<typeof entrySchema>>;
+
+/** The table's key and TTL attribute (agent/contract.ts; infra/aws/ledger.ts creates the table) are entry fields. */
+export const LEDGER_TABLE_ATTRIBUTES = [LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE] as const satisfies readonly (keyof LedgerEntry)[];
 
 export interface LedgerOptions {
   readonly table: string;

@@ -1,6 +1,7 @@
 // The agent's settings, read from the environment once per start and validated with zod, so a
 // missing or malformed value fails at start with one line naming it, not deep inside a request.
 // Names are shared with the infrastructure code (infra/aws, infra/kubernetes): change both.
+import { AgentEnvironment, AgentEnvName, DEFAULT_CONCURRENCY } from "./contract";
 import { z } from "zod";
 import { secretVariable } from "./credentials";
 
@@ -59,13 +60,10 @@ export class SettingsError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+/** The process environment, read only through the contract's names. */
+type Env = AgentEnvironment<string | undefined> & Record<string, string | undefined>;
 
-/**
- * Records handled at once by default. 32: at batch 100 it reaches ~18x the serial baseline, 8
- * only ~8.5x (bench/agent.ts). infra/agent-config.ts has the same default for the stack.
- */
-export const DEFAULT_CONCURRENCY = 32;
+export { DEFAULT_CONCURRENCY } from "./contract";
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
@@ -87,7 +85,9 @@ function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): Common
     REAPER_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(0).default(900),
     REAPER_LOCK_LEASE_SECONDS: z.coerce.number().int().min(0).default(120),
   });
-  const picked = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, nonEmpty(env[k])]));
+  // Every name read here is part of the contract the infrastructure compiles against.
+  const names: readonly AgentEnvName[] = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+  const picked = Object.fromEntries(names.map((k) => [k, nonEmpty(env[k])]));
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

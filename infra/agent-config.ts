@@ -1,6 +1,7 @@
 // Stack config section `agent`: where and how the Codefresh agent runs (parsed as part of
 // stacks/config.ts), and the run-time settings resolved from it. Every field has a default so
 // `agent: {}` (or no section) deploys the Lambda runtime; Kubernetes needs `kubernetes.image`.
+import { AgentEnvironment, DEFAULT_CONCURRENCY } from "../agent/contract";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { StackConfig } from "../stacks/config";
@@ -131,7 +132,7 @@ export function agentConfigSchema() {
       /** Base name of the agent's resources; also the consumer-group suffix. */
       name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lower-case letters, digits and - (max 40)").default("codefresh-agent"),
       /** Records processed at once within a batch. */
-      concurrency: z.number().int().min(1).max(64).default(32),
+      concurrency: z.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY),
       /** Days a run-ledger entry is kept (DynamoDB TTL). */
       ledgerTtlDays: z.number().int().min(1).max(365).default(30),
       kafka: kafkaSchema().default(kafkaSchema().parse({})),
@@ -215,7 +216,7 @@ export function resolveAgentSettings(config: StackConfig, portApiUrl: string, al
 }
 
 /** Environment both runtimes give the agent (the names are the agent's contract). */
-export function commonAgentEnvironment(settings: AgentSettings, config: StackConfig): Record<string, string> {
+export function commonAgentEnvironment(settings: AgentSettings, config: StackConfig): AgentEnvironment {
   return {
     PORT_API_URL: settings.portApiUrl,
     PORT_APP_URL: settings.portAppUrl,

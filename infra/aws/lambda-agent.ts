@@ -1,6 +1,7 @@
 // The agent on AWS: a Lambda subscribed to Port's Kafka topic through a self-managed Kafka event
 // source mapping, its run ledger, a scheduled reaper, a failure queue and alarms — all under one
 // least-privilege role.
+import type { AgentEnvironment } from "../../agent/contract";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../stacks/config";
@@ -82,15 +83,14 @@ export class LambdaAgent extends pulumi.ComponentResource {
     this.logs.grantWrite(this.role);
     const roleArn = this.role.resolvedArn();
 
-    const environment = {
-      variables: {
-        ...commonAgentEnvironment(settings, config),
-        PORT_CREDENTIALS_SECRET_ARN: this.portSecret.arn,
-        CODEFRESH_API_KEY_SECRET_ARN: this.codefreshSecret.arn,
-        RUN_LEDGER_TABLE: this.ledger.tableName,
-        POWERTOOLS_SERVICE_NAME: agent.name,
-      },
+    const variables: AgentEnvironment<pulumi.Input<string>> = {
+      ...commonAgentEnvironment(settings, config),
+      PORT_CREDENTIALS_SECRET_ARN: this.portSecret.arn,
+      CODEFRESH_API_KEY_SECRET_ARN: this.codefreshSecret.arn,
+      RUN_LEDGER_TABLE: this.ledger.tableName,
+      POWERTOOLS_SERVICE_NAME: agent.name,
     };
+    const environment = { variables };
     const loggingConfig = { logFormat: "JSON", logGroup: this.logs.name, applicationLogLevel: agent.lambda.logLevel, systemLogLevel: "WARN" };
     const common = {
       runtime: aws.lambda.Runtime.NodeJS22dX,

@@ -5,8 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AgentRole } from "./role";
 
 /** Attribute names the agent's ledger code uses. */
-export const LEDGER_PARTITION_KEY = "runId";
-export const LEDGER_TTL_ATTRIBUTE = "expiresAt";
+export { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "../../agent/contract";
+import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "../../agent/contract";
 
 export interface RunLedgerArgs {
   /** Keep point-in-time recovery backups (35 days). */

@@ -6,6 +6,7 @@
 // joined its consumer group, and touches `$AGENT_HEALTH_DIR/alive` at least every
 // HEARTBEAT_SECONDS while its poll loop runs. The probes are `node -e` one-liners, so they need
 // nothing but node in the image, and no port is opened.
+import type { AgentEnvironment, AgentEnvName } from "../../agent/contract";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HEARTBEAT_SECONDS } from "../../agent/health";
@@ -21,11 +22,11 @@ export const CONSUMER_ENTRY = "consumer.js";
 /** Where the credentials Secret is mounted, one file per key. */
 export const SECRETS_DIR = "/var/run/secrets/portal";
 /** Keys of the credentials Secret: each the name of the agent setting its file holds. */
-export const SECRET_SETTINGS = ["PORT_CLIENT_ID", "PORT_CLIENT_SECRET", "CODEFRESH_API_KEY", "KAFKA_USERNAME", "KAFKA_PASSWORD"] as const;
+export const SECRET_SETTINGS = ["PORT_CLIENT_ID", "PORT_CLIENT_SECRET", "CODEFRESH_API_KEY", "KAFKA_USERNAME", "KAFKA_PASSWORD"] as const satisfies readonly AgentEnvName[];
 type SecretSetting = (typeof SECRET_SETTINGS)[number];
 /** `<NAME>_FILE` settings pointing the agent at the mounted files (agent/credentials.ts secretVariable). */
-export function secretFileEnvironment(dir: string = SECRETS_DIR): Record<`${SecretSetting}_FILE`, string> {
-  return Object.fromEntries(SECRET_SETTINGS.map((k) => [`${k}_FILE`, `${dir}/${k}`])) as Record<`${SecretSetting}_FILE`, string>;
+export function secretFileEnvironment(dir: string = SECRETS_DIR): Record<`${SecretSetting}_FILE` & AgentEnvName, string> {
+  return Object.fromEntries(SECRET_SETTINGS.map((k) => [`${k}_FILE`, `${dir}/${k}`])) as Record<`${SecretSetting}_FILE` & AgentEnvName, string>;
 }
 
 export interface KubernetesAgentArgs {
@@ -73,20 +74,21 @@ export class KubernetesAgent extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const agentEnvironment: AgentEnvironment = {
+      ...commonAgentEnvironment(settings, config),
+      KAFKA_BROKERS: settings.brokers.join(","),
+      PORT_ORG_ID: settings.orgId,
+      KAFKA_CONSUMER_GROUP: settings.consumerGroup,
+      AGENT_HEALTH_DIR: HEALTH_DIR,
+      // Paths only: the values stay in the Secret's files.
+      ...secretFileEnvironment(),
+      // No RUN_LEDGER_TABLE: in the cluster the agent uses its own redelivery guard.
+    };
     this.configMap = new k8s.core.v1.ConfigMap(
       `${name}-settings`,
       {
         metadata: { namespace, labels },
-        data: {
-          ...commonAgentEnvironment(settings, config),
-          KAFKA_BROKERS: settings.brokers.join(","),
-          PORT_ORG_ID: settings.orgId,
-          KAFKA_CONSUMER_GROUP: settings.consumerGroup,
-          AGENT_HEALTH_DIR: HEALTH_DIR,
-          // Paths only: the values stay in the Secret's files.
-          ...secretFileEnvironment(),
-          // No RUN_LEDGER_TABLE: in the cluster the agent uses its own redelivery guard.
-        },
+        data: agentEnvironment,
       },
       { parent: this },
     );
