@@ -1,12 +1,12 @@
 // Stack config section `agent`: where and how the Codefresh agent runs (parsed as part of
 // stacks/config.ts), and the run-time settings resolved from it. Every field has a default so
 // `agent: {}` (or no section) deploys the Lambda runtime; Kubernetes needs `kubernetes.image`.
+import type { PortRegion } from "../clients/port";
 import { AgentEnvironment, DEFAULT_CONCURRENCY } from "../agent/contract";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { StackConfig } from "../stacks/config";
 
-export type PortRegion = "eu" | "us";
 
 /** Port's public Kafka brokers per region (port-api.md §4: SASL_SSL + SCRAM-SHA-512 on 9196). */
 export const PORT_KAFKA_BROKERS: Readonly<Record<PortRegion, readonly string[]>> = {
