@@ -2,14 +2,14 @@
 // driven with Kafka-shaped events against the Port and Codefresh emulators and dynalite.
 // Assertions read the emulators' state and request logs, not the handler's return value alone.
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PutCommand, DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, ENVIRONMENT_KINDS } from "../blueprints/vocabulary";
-import { AgentWorld, BUNDLE, DEPLOY_PIPELINE, captureOutput, snapshotEnv } from "./support/agent-world";
+import { AgentWorld, BUNDLE, DEPLOY_PIPELINE, captureOutput, startBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
 
@@ -50,9 +50,7 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
   let restoreEnv: () => void;
 
   before(async function () {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
-    restoreEnv = snapshotEnv();
-    world = await AgentWorld.start();
+    ({ world, restoreEnv } = await startBundleWorld());
   });
   after(async () => {
     await world?.stop();

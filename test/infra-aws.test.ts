@@ -1,13 +1,12 @@
 // The agent on AWS, evaluated under Pulumi mocks: what would be sent to AWS on `pulumi up`.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { AgentDeployment, AgentDeploymentArgs } from "../infra/agent";
 import { PORT_KAFKA_BROKERS } from "../infra/agent-config";
 import { parseStackConfig } from "../stacks/config";
-import { RecordedResource, ResourceRecorder, installMocks, isSecretInput, promiseOf, reveal, settle } from "./support/mocks";
+import { RecordedResource, ResourceRecorder, fakeAgentBundleDir, installMocks, isSecretInput, promiseOf, reveal, settle } from "./support/mocks";
 
 const ORG = "org_Test123";
 const SECRET_VALUES = ["test-port-client-id", "test-port-client-secret", "test-codefresh-key", "test-kafka-user", "test-kafka-password"];
@@ -43,9 +42,7 @@ describe("agent on AWS (Lambda + Port Kafka)", () => {
 
   before(async () => {
     await installMocks(mocks);
-    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-bundle-"));
-    fs.writeFileSync(path.join(bundleDir, "index.js"), "exports.handler = async () => ({}); exports.reaper = async () => ({});\n");
-    fs.writeFileSync(path.join(bundleDir, "consumer.js"), "// kubernetes entry, not for Lambda\n");
+    bundleDir = fakeAgentBundleDir();
   });
   after(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
   beforeEach(() => mocks.reset());

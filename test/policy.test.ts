@@ -3,7 +3,6 @@
 // catalog's blueprints must pass; a resource breaking a rule must be reported.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
@@ -21,7 +20,7 @@ import {
   portBlueprintHasOwner,
 } from "../policy/policies";
 import { parseStackConfig } from "../stacks/config";
-import { ResourceRecorder, installMocks, promiseOf, reveal, settle } from "./support/mocks";
+import { ResourceRecorder, fakeAgentBundleDir, installMocks, promiseOf, reveal, settle } from "./support/mocks";
 
 const ORG = "org_Test123";
 const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:agent-failures";
@@ -194,8 +193,7 @@ describe("policy pack", () => {
     let bundleDir: string;
     before(async () => {
       await installMocks(mocks);
-      bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-bundle-"));
-      fs.writeFileSync(path.join(bundleDir, "index.js"), "exports.handler = async () => ({}); exports.reaper = async () => ({});\n");
+      bundleDir = fakeAgentBundleDir();
     });
     after(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
 

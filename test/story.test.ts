@@ -4,13 +4,12 @@
 // deploy pipeline; the deploy pipeline's scripts (as Codefresh stores them) run in bash with the
 // variables the agent passed; Port ends with the run closed and the environment updated.
 import * as assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { deploymentIdentifier, imageIdentifier } from "../blueprints/identifiers";
 import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, IMAGE } from "../blueprints/vocabulary";
 import { pipelineProvider, projectProvider } from "../infra/codefresh/provider";
 import { pipelineDocument, stackPipelines } from "../pipelines";
 import { codefreshConfigSchema } from "../pipelines/config";
-import { AgentBundle, AgentWorld, BUNDLE, snapshotEnv } from "./support/agent-world";
+import { AgentBundle, AgentWorld, startBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
 import { runBash } from "./support/bash";
@@ -39,9 +38,7 @@ describe("the whole story (DESIGN.md §1): CI → Port → agent → deploy pipe
   const stepScript = (name: string, step: string): string => ((world.cf.pipeline(name)!.current.spec.steps as Json)[step].commands as string[]).join("\n");
 
   before(async function () {
-    if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
-    restoreEnv = snapshotEnv();
-    world = await AgentWorld.start();
+    ({ world, restoreEnv } = await startBundleWorld());
   });
   after(async () => {
     await world?.stop();

@@ -2,6 +2,7 @@
 // Codefresh emulators (seeded with the catalog, two products, images, environments and a deploy
 // pipeline), dynalite with the ledger table, and the bundle loaded fresh (a cold start) with
 // settings pointing at them. Kafka events are built exactly as AWS delivers them.
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { deployActions } from "../../actions/deploy";
 import { DEPLOY_ACTIONS, DeployRequest } from "../../actions/deploy-request";
@@ -152,6 +153,16 @@ export function snapshotEnv(): () => void {
       else process.env[k] = v;
     }
   };
+}
+
+/**
+ * For suites that drive the built bundle: fail clearly when it was not built, save the
+ * environment the agent reads, and start a world. Returns the world and how to restore the env.
+ */
+export async function startBundleWorld(): Promise<{ world: AgentWorld; restoreEnv: () => void }> {
+  if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`npm run build\` first (npm test does)`);
+  const restoreEnv = snapshotEnv();
+  return { world: await AgentWorld.start(), restoreEnv };
 }
 
 export type KafkaEvent = { eventSource: string; bootstrapServers: string; records: Record<string, unknown[]> };

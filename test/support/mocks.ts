@@ -11,6 +11,9 @@
 //
 // `setMocks` is process-wide and mocha runs every file in one process, so install the mocks in
 // a `before` hook of each suite (not at module level) to be sure yours are the active ones.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultId, defaultState, MOCK_ACCOUNT, MOCK_REGION } from "../../tools/synth/mock-state";
 
@@ -94,6 +97,14 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     const fn = this.callResults.get(args.token);
     return fn ? fn(args.inputs) : args.inputs;
   }
+}
+
+/** A stand-in agent bundle directory (what `npm run build` writes), for component tests. */
+export function fakeAgentBundleDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agent-bundle-"));
+  fs.writeFileSync(path.join(dir, "index.js"), "exports.handler = async () => ({}); exports.reaper = async () => ({});\n");
+  fs.writeFileSync(path.join(dir, "consumer.js"), "// kubernetes entry, not for Lambda\n");
+  return dir;
 }
 
 /** Make `mocks` the active Pulumi mocks (not a preview, so every output resolves). */
