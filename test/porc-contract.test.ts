@@ -256,11 +256,4 @@ describe("Infrastructure page with PORC", () => {
     for (const col of ["blueprint", "porc_summary", "terraform_status", "tfe_link", "template"]) assert.ok(view.propertiesSettings.shown.includes(col), col);
     assert.deepEqual(view.groupSettings?.groupBy, ["blueprint"]);
   });
-
-  it("shows no summary column when PORC is not configured", () => {
-    const decls = declarePages(parseStackConfig({ port: { orgId: "org_Test01" } }));
-    const d = decls.find((p) => p.identifier === PORTAL_PAGES.infrastructure)!;
-    const view = ((d.body as PortPageBody).widgets[0].blueprintConfig as Record<string, { propertiesSettings: { shown: string[] } }>).blueprint_instance;
-    assert.ok(!view.propertiesSettings.shown.includes("porc_summary"));
-  });
 });
