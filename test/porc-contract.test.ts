@@ -5,12 +5,16 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { PORC_ACTIONS } from "../actions/porc";
+import { actionProvider } from "../infra/port/action";
+import { blueprintProvider } from "../infra/port/blueprint";
+import type { JsonObject } from "../infra/port/canonical";
+import type { PortObjectInputs } from "../infra/port/object-provider";
 import type { PortAction } from "../actions/action";
 import { declarePages, PORTAL_PAGES } from "../pages";
 import type { PortPageBody } from "../pages";
 import { declareCatalog } from "../stacks/catalog-declaration";
 import { ConfigError, parseStackConfig } from "../stacks/config";
-import { PortEmulator } from "./support/port-emulator";
+import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
 
 const PORC_URL = "https://porc.example.test";
 const TEMPLATE = "gke-cluster-1-0-0";
@@ -191,6 +195,42 @@ describe("PORC contract: PORC's own writes to blueprint_instance", function () {
     });
     assert.equal(method.method, "POST");
     assert.equal(method.agent, false, "sent by Port itself, which signs it (X-Port-Signature)");
+  });
+});
+
+describe("PORC declarations through the Port providers", function () {
+  let port: PortEmulator;
+  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
+  before(async () => {
+    port = await PortEmulator.start();
+    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
+    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
+  });
+  after(async () => {
+    await port.stop();
+    process.env.PORT_CLIENT_ID = saved.id;
+    process.env.PORT_CLIENT_SECRET = saved.secret;
+  });
+
+  it("creates the instance blueprint with its summary link and both webhooks, and reads them back without a diff", async () => {
+    const decl = declareCatalog(stackConfig({ url: PORC_URL, tokenSecret: "porc-prod", runPath: "/run/{run_id}" }));
+    const inputs = (identifier: string, body: unknown, options?: Record<string, boolean>): PortObjectInputs => ({
+      baseUrl: port.url, identifier, body: JSON.parse(JSON.stringify(body)) as JsonObject, ...(options ? { options } : {}),
+    });
+    for (const bp of decl.blueprints) {
+      const mine = inputs(bp.identifier, bp.body, { allowPropertyTypeChange: false });
+      const created = (await blueprintProvider.create(mine)).outs as PortObjectInputs;
+      const read = (await blueprintProvider.read(bp.identifier, created)).props as PortObjectInputs;
+      assert.equal((await blueprintProvider.diff(bp.identifier, read, mine)).changes, false, bp.identifier);
+    }
+    assert.ok(port.blueprint("blueprint_instance")!.calculationProperties.porc_summary);
+    for (const a of decl.actions.filter((x) => x.blueprint === "blueprint_instance")) {
+      const mine = inputs(a.identifier, a.body);
+      const created = (await actionProvider.create(mine)).outs as PortObjectInputs;
+      const read = (await actionProvider.read(a.identifier, created)).props as PortObjectInputs;
+      assert.equal((await actionProvider.diff(a.identifier, read, mine)).changes, false, a.identifier);
+      assert.deepEqual((port.action(a.identifier)!.invocationMethod as { headers?: unknown }).headers, { Authorization: 'Bearer {{ .secrets["porc-prod"] }}' });
+    }
   });
 });
 
