@@ -276,6 +276,15 @@ describe("PORC config keys", () => {
     }
   });
 
+  it("refuses a PORC URL that a run path cannot be appended to, naming the key", () => {
+    for (const bad of ["ftp://porc.example.test", "https://porc.example.test/?env=dev", "https://porc.example.test/#x", "porc.example.test"]) {
+      const [p, ...rest] = problems({ url: bad });
+      assert.equal(rest.length, 0, bad);
+      assert.match(p, /^developer-portal:porc\.url: got /, bad);
+    }
+    stackConfig({ url: "http://porc.internal:8080/api" });
+  });
+
   it("refuses a run path without exactly one {run_id} segment, naming the key", () => {
     for (const bad of ["runs/{run_id}", "/runs/{id}", "/runs/{run_id}/{run_id}", "/runs/{run_id}/", "/runs/x{run_id}", "/runs/{run_id}?x=1", "https://porc/runs/{run_id}"]) {
       const [p, ...rest] = problems({ url: PORC_URL, runPath: bad });
