@@ -5,14 +5,29 @@ import { action, PortAction } from "./action";
 
 export const PORC_ACTIONS = { rerunPlan: "porc_rerun_plan", applyNow: "porc_apply_now" } as const;
 
+/** PORC's wiki form of a run path (its API document also lists /run/{run_id}). */
+export const DEFAULT_PORC_RUN_PATH = "/runs/{run_id}";
+export const DEFAULT_PORC_TOKEN_SECRET = "porc_token";
+
 export interface PorcActionsArgs {
   /** PORC API base URL, e.g. https://porc.example.internal. */
   readonly url: string;
+  /** Port organization secret holding PORC's bearer token. */
+  readonly tokenSecret?: string;
+  /** Path of a run under `url`, with one `{run_id}` segment. */
+  readonly runPath?: string;
+}
+
+/** The run's URL template: PORC's base, the run path, the entity's run_id spliced in by Port's jq. */
+export function porcRunUrl(args: PorcActionsArgs): string {
+  const base = args.url.replace(/\/+$/, "");
+  const runPath = args.runPath ?? DEFAULT_PORC_RUN_PATH;
+  return `${base}${runPath.replace("{run_id}", `{{ .entity.properties.${BLUEPRINT_INSTANCE.runId} }}`)}`;
 }
 
 export function porcActions(args: PorcActionsArgs): PortAction[] {
-  const base = args.url.replace(/\/+$/, "");
-  const runIdJq = `{{ .entity.properties.${BLUEPRINT_INSTANCE.runId} }}`;
+  const runUrl = porcRunUrl(args);
+  const secret = args.tokenSecret ?? DEFAULT_PORC_TOKEN_SECRET;
   const call = (identifier: string, title: string, verb: "plan" | "apply", approval: boolean) =>
     action({
       identifier,
@@ -24,14 +39,19 @@ export function porcActions(args: PorcActionsArgs): PortAction[] {
         operation: "DAY-2",
         blueprintIdentifier: BLUEPRINTS.blueprintInstance,
         userInputs: { properties: {}, required: [] },
+        // Without a run id the URL would name no run: offer the action only where PORC has one.
+        condition: { type: "SEARCH", combinator: "and", rules: [{ property: BLUEPRINT_INSTANCE.runId, operator: "isNotEmpty" }] },
       },
       invocationMethod: {
         type: "WEBHOOK",
-        url: `${base}/run/${runIdJq}/${verb}`,
+        url: `${runUrl}/${verb}`,
+        // Port sends it itself (no agent) and signs it (X-Port-Signature/-Timestamp); only
+        // PORC's own auth is added here, from a Port organization secret.
         agent: false,
         // PORC answers when the step is accepted; Port closes the run from that answer.
         synchronized: true,
         method: "POST",
+        headers: { Authorization: `Bearer {{ .secrets[${JSON.stringify(secret)}] }}` },
         body: { portRunId: "{{ .run.id }}", requestedBy: "{{ .trigger.by.user.email }}" },
       },
       requiredApproval: approval ? { type: "ANY" } : false,

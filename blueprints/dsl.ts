@@ -34,6 +34,17 @@ export interface MirrorSpec {
   readonly path: string;
 }
 
+/** A value Port computes from the entity's own JSON with a jq expression (never a relation). */
+export interface CalculationSpec {
+  readonly title: string;
+  readonly description?: string;
+  readonly icon?: string;
+  readonly type: "string";
+  readonly format?: "url";
+  /** jq over the entity (`.identifier`, `.properties.x`, …). */
+  readonly calculation: string;
+}
+
 /** A count (or other function) over related entities, computed by Port. */
 export interface AggregationSpec {
   readonly title: string;
@@ -54,6 +65,7 @@ export interface BlueprintSpec {
   readonly properties: Readonly<Record<string, PropertySpec>>;
   readonly relations?: Readonly<Record<string, RelationSpec>>;
   readonly mirrorProperties?: Readonly<Record<string, MirrorSpec>>;
+  readonly calculationProperties?: Readonly<Record<string, CalculationSpec>>;
   readonly aggregationProperties?: Readonly<Record<string, AggregationSpec>>;
 }
 
@@ -78,7 +90,7 @@ export interface PortBlueprintBody {
   schema: { properties: Record<string, Omit<PropertySpec, "required">>; required: string[] };
   relations: Record<string, RelationSpec>;
   mirrorProperties: Record<string, MirrorSpec>;
-  calculationProperties: Record<string, never>;
+  calculationProperties: Record<string, CalculationSpec>;
   /** Always empty here; see Blueprint.aggregations. */
   aggregationProperties: Record<string, never>;
 }
@@ -105,7 +117,7 @@ export function blueprint(spec: BlueprintSpec): Blueprint {
     schema: { properties, required: required.sort() },
     relations,
     mirrorProperties: { ...(spec.mirrorProperties ?? {}) },
-    calculationProperties: {},
+    calculationProperties: { ...(spec.calculationProperties ?? {}) },
     aggregationProperties: {},
   };
   const dependsOn = [...new Set(Object.values(relations).map((r) => r.target))].filter((t) => t !== spec.identifier).sort();
@@ -152,6 +164,10 @@ export function relation(target: Blueprint | string, title: string, opts: { requ
     many: opts.many ?? false,
     ...(opts.description ? { description: opts.description } : {}),
   };
+}
+
+export function calculatedUrl(title: string, calculation: string, opts: { description?: string; icon?: string } = {}): CalculationSpec {
+  return { title, ...opts, type: "string", format: "url", calculation };
 }
 
 export function mirror(title: string, path: string): MirrorSpec {

@@ -72,7 +72,11 @@ export const BLUEPRINT_INSTANCE = {
   region: "region",
   repoUrl: "repo_url",
   tfeLink: "tfe_link",
+  /** The template's identifier as PORC writes it (PORC sends no relations). */
+  blueprint: "blueprint",
   template: "template",
+  /** Calculation property: link to PORC's GET /run/{run_id}/summary (declared when PORC is configured). */
+  porcSummary: "porc_summary",
 } as const;
 
 export const ENVIRONMENT_KINDS = ["Dev", "Staging", "Production"] as const;
@@ -89,6 +93,17 @@ export type BuildStatus = (typeof BUILD_STATUSES)[number];
 export const PORC_RUN_STATES = [
   "submitted", "building", "built", "planning", "planned", "plan_failed",
   "applying", "applied", "apply_failed", "cancelled",
+] as const;
+
+/**
+ * Every terraform_status PORC may write to an instance. PORC's code has no Port writer, so this
+ * is generous on purpose (an unknown value is a 422 that loses PORC's write): its RunState enum,
+ * plus the statuses its API document says build/plan/apply answer (rendered, plan_queued,
+ * apply_queued) and the status of its Port-sync example (apply_complete).
+ */
+export const PORC_TERRAFORM_STATUSES = [
+  ...PORC_RUN_STATES,
+  "rendered", "plan_queued", "apply_queued", "apply_complete",
 ] as const;
 
 export const TEMPLATE_STATUSES = ["draft", "approved", "deprecated"] as const;

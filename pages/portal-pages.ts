@@ -2,7 +2,7 @@
 // catalog sidebar, then Platform overview, Environments, Deployments, Images and
 // Infrastructure, in that order (`after` chains them). Every identifier comes from the shared
 // vocabulary; validatePages checks every reference against the catalog before anything is sent.
-import { CATALOG, type Blueprint } from "../blueprints";
+import { catalogFor, type Blueprint } from "../blueprints";
 import {
   BLUEPRINT_INSTANCE, BLUEPRINTS, BUILD_STATUSES, DEPLOYMENT, ENVIRONMENT, IMAGE, IMAGE_AGGREGATIONS,
 } from "../blueprints/vocabulary";
@@ -137,18 +137,22 @@ function imagesPage(catalog: readonly Blueprint[]): Omit<PortPageBody, "parent" 
   );
 }
 
-function infrastructurePage(): Omit<PortPageBody, "parent" | "after"> {
+function infrastructurePage(catalog: readonly Blueprint[]): Omit<PortPageBody, "parent" | "after"> {
+  // PORC names the template by the `blueprint` property and leaves the relation empty, so rows
+  // group by the property; the PORC summary link exists once the stack knows PORC's URL.
+  const instance = catalog.find((b) => b.identifier === BLUEPRINTS.blueprintInstance);
+  const summary = BLUEPRINT_INSTANCE.porcSummary in (instance?.body.calculationProperties ?? {}) ? [BLUEPRINT_INSTANCE.porcSummary] : [];
   return entitiesPage(
     PORTAL_PAGES.infrastructure,
     "Infrastructure",
     "Terraform",
-    "Infrastructure PORC instantiated from approved templates, with its Terraform run.",
+    "Infrastructure PORC instantiated from approved templates, with its Terraform run and PORC's run summary.",
     BLUEPRINTS.blueprintInstance,
     table({
       id: "instancesTable",
       blueprint: BLUEPRINTS.blueprintInstance,
-      columns: ["$title", BLUEPRINT_INSTANCE.template, BLUEPRINT_INSTANCE.terraformStatus, BLUEPRINT_INSTANCE.tfeLink, BLUEPRINT_INSTANCE.workspaceId, BLUEPRINT_INSTANCE.region, BLUEPRINT_INSTANCE.runId],
-      groupBy: [BLUEPRINT_INSTANCE.template],
+      columns: ["$title", BLUEPRINT_INSTANCE.blueprint, BLUEPRINT_INSTANCE.template, BLUEPRINT_INSTANCE.terraformStatus, BLUEPRINT_INSTANCE.tfeLink, ...summary, BLUEPRINT_INSTANCE.workspaceId, BLUEPRINT_INSTANCE.region, BLUEPRINT_INSTANCE.runId],
+      groupBy: [BLUEPRINT_INSTANCE.blueprint],
       sortBy: [{ property: "$updatedAt", order: "desc" }],
     }),
   );
@@ -158,9 +162,9 @@ function infrastructurePage(): Omit<PortPageBody, "parent" | "after"> {
  * The folder, then the pages in sidebar order, each page `after` the one before it. Throws if a
  * widget references a blueprint or property the catalog does not declare.
  */
-export function declarePages(cfg: StackConfig, catalog: readonly Blueprint[] = CATALOG): PageDeclaration[] {
+export function declarePages(cfg: StackConfig, catalog: readonly Blueprint[] = catalogFor({ porcUrl: cfg.porc?.url })): PageDeclaration[] {
   const root = folder();
-  const pages = [overviewPage(), environmentsPage(cfg), deploymentsPage(), imagesPage(catalog), infrastructurePage()];
+  const pages = [overviewPage(), environmentsPage(cfg), deploymentsPage(), imagesPage(catalog), infrastructurePage(catalog)];
   const declarations: PageDeclaration[] = [{ kind: "folder", identifier: root.identifier, body: root }];
   pages.forEach((page, i) => {
     const body: PortPageBody = { ...page, parent: root.identifier, ...(i > 0 ? { after: pages[i - 1].identifier } : {}) };

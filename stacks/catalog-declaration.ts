@@ -3,7 +3,7 @@
 import type { PortAction } from "../actions/action";
 import { deployActions } from "../actions/deploy";
 import { porcActions } from "../actions/porc";
-import { CATALOG } from "../blueprints";
+import { catalogFor } from "../blueprints";
 import type { Blueprint } from "../blueprints/dsl";
 import { BLUEPRINTS, BLUEPRINT_TEMPLATE, ENVIRONMENT, PRODUCT } from "../blueprints/vocabulary";
 import { PORT_API_URLS } from "../clients/port";
@@ -31,7 +31,7 @@ function props(values: Record<string, JsonValue | undefined>): Record<string, Js
 export function declareCatalog(cfg: StackConfig): CatalogDeclaration {
   const actions: PortAction[] = [
     ...deployActions({ pipelines: deployPipelineNames(cfg.codefresh), requireApprovalForProduction: cfg.approvals.production }),
-    ...(cfg.porc ? porcActions({ url: cfg.porc.url }) : []),
+    ...(cfg.porc ? porcActions(cfg.porc) : []),
   ];
 
   const products: DeclaredEntity[] = cfg.products.map((p) => ({
@@ -71,5 +71,5 @@ export function declareCatalog(cfg: StackConfig): CatalogDeclaration {
     { blueprint: BLUEPRINTS.blueprintTemplate, entities: templates },
   ].filter((s) => s.entities.length > 0);
 
-  return { baseUrl: portBaseUrl(cfg), blueprints: CATALOG, actions, entitySets };
+  return { baseUrl: portBaseUrl(cfg), blueprints: catalogFor({ porcUrl: cfg.porc?.url }), actions, entitySets };
 }

@@ -2,6 +2,7 @@
 // before any resource is registered. A bad value fails with the key, the value and what was
 // expected; an unknown key (a typo) fails too instead of being silently ignored.
 import { z } from "zod";
+import { DEFAULT_PORC_RUN_PATH, DEFAULT_PORC_TOKEN_SECRET } from "../actions/porc";
 import { environmentIdentifier, isEntityIdentifier } from "../blueprints/identifiers";
 import { ENVIRONMENT_KINDS, TEMPLATE_STATUSES } from "../blueprints/vocabulary";
 import { agentConfigSchema } from "../infra/agent-config";
@@ -58,6 +59,29 @@ function templateSchema() {
     .strict();
 }
 
+/** Port organization secret names (POST /v1/organization/secrets `secretName`). */
+const PORT_SECRET_NAME = /^[A-Za-z0-9_-]{1,100}$/;
+/** A URL path with exactly one whole `{run_id}` segment, e.g. /runs/{run_id} or /run/{run_id}. */
+const PORC_RUN_PATH = /^(\/[A-Za-z0-9._~-]+)*\/\{run_id\}(\/[A-Za-z0-9._~-]+)*$/;
+
+function isPorcBaseUrl(text: string): boolean {
+  if (!URL.canParse(text) || text.includes("?") || text.includes("#")) return false;
+  return ["https:", "http:"].includes(new URL(text).protocol);
+}
+
+function porcSchema() {
+  return z
+    .object({
+      /** PORC API base URL, called by Port's webhooks; run paths are appended to it. */
+      url: z.string().refine(isPorcBaseUrl, "an http(s) base URL without query or fragment, e.g. https://porc.example.internal"),
+      /** Port organization secret holding PORC's bearer token (create it in Port; see README). */
+      tokenSecret: z.string().regex(PORT_SECRET_NAME, "a Port secret name: 1-100 letters, digits, _ or -").default(DEFAULT_PORC_TOKEN_SECRET),
+      /** Where PORC serves a run; PORC's API document shows both /run/{run_id} and /runs/{run_id}. */
+      runPath: z.string().regex(PORC_RUN_PATH, 'a path like "/runs/{run_id}": leading slash, exactly one whole {run_id} segment, no trailing slash or query').default(DEFAULT_PORC_RUN_PATH),
+    })
+    .strict();
+}
+
 export function stackConfigSchema() {
   return z
     .object({
@@ -73,7 +97,7 @@ export function stackConfigSchema() {
       products: z.array(productSchema()).default([]),
       blueprintTemplates: z.array(templateSchema()).default([]),
       approvals: z.object({ production: z.boolean().default(true) }).strict().default({ production: true }),
-      porc: z.object({ url: z.url() }).strict().optional(),
+      porc: porcSchema().optional(),
       /** Accept that changing a property's type drops its values in Port. */
       allowPropertyTypeChange: z.boolean().default(false),
       codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),

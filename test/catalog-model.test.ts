@@ -117,8 +117,8 @@ describe("deploy actions and the deploy-request contract", () => {
   it("sends PORC webhooks to the instance's run, with Apply behind approval", () => {
     const [plan, apply] = porcActions({ url: "https://porc.example.test/" });
     assert.equal(plan.body.invocationMethod.type, "WEBHOOK");
-    assert.equal((plan.body.invocationMethod as { url: string }).url, "https://porc.example.test/run/{{ .entity.properties.run_id }}/plan");
-    assert.equal((apply.body.invocationMethod as { url: string }).url, "https://porc.example.test/run/{{ .entity.properties.run_id }}/apply");
+    assert.equal((plan.body.invocationMethod as { url: string }).url, "https://porc.example.test/runs/{{ .entity.properties.run_id }}/plan");
+    assert.equal((apply.body.invocationMethod as { url: string }).url, "https://porc.example.test/runs/{{ .entity.properties.run_id }}/apply");
     assert.deepEqual(apply.body.requiredApproval, { type: "ANY" });
     assert.equal(plan.body.requiredApproval, false);
   });
