@@ -34,6 +34,11 @@ const STACK = "e2e";
 const run = promisify(execFile);
 /** How `portal drift` words a pipeline whose steps run in another order. */
 const STEP_ORDER = "step order changed";
+/**
+ * `pulumi preview` exit code when a mandatory policy is violated: 1. The CLI declares
+ * ExitPolicyViolation = 5 (cmd/pulumi/cmd/exit_codes.go) but v3.248.0 never returns it.
+ */
+const POLICY_VIOLATION = 1;
 
 type Json = Record<string, unknown>;
 
@@ -304,7 +309,11 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
   it("no secret config value appears in plain text in the state or the stack file", async () => {
     // The Automation API's exportStack passes --show-secrets; this is what `pulumi stack export` writes.
     const exported = (await run(path.join(toolchain.bin, "pulumi"), ["stack", "export", "--stack", STACK, "--non-interactive"], { cwd: workDir, env: { ...process.env, ...engineEnv }, maxBuffer: 512 * 1024 * 1024 })).stdout;
-    assert.match(exported, /"ciphertext"|secrets_providers/);
+    // The engine keeps the stack config it configured the dynamic providers with in the default
+    // provider's inputs (that is how `refresh` and `destroy` reconfigure them): encrypted.
+    const resources = z.object({ deployment: z.object({ resources: z.array(z.object({ type: z.string(), inputs: z.record(z.string(), z.unknown()).optional() }).loose()) }).loose() }).loose().parse(JSON.parse(exported)).deployment.resources;
+    const provider = resources.find((r) => r.type === "pulumi:providers:pulumi-nodejs");
+    for (const key of Object.keys(secrets)) assert.match(JSON.stringify(provider?.inputs?.[`${PROJECT}:${key}`]), /"ciphertext":"v1:/, `${key} encrypted in the default provider's inputs`);
     const stored = filesUnder(path.join(tmp, "state")).map((f) => ({ f, text: fs.readFileSync(f, "utf8") }));
     assert.ok(stored.some(({ text }) => text.includes("pulumi-nodejs:dynamic/port:Blueprint")), "the file backend holds the state");
     const stackFileText = fs.readFileSync(stackFile(), "utf8");
@@ -440,6 +449,31 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
       props[prop] = before;
     }
     assert.equal(writes(port.requests).length, writesBefore, "nothing written");
+  });
+
+  it("preview --policy-pack policy fails on a violating config (PORC over plain HTTP), naming the policy", async () => {
+    const porcKey = `${PROJECT}:porc`;
+    let declaredPorc: unknown;
+    editConfig((config) => {
+      declaredPorc = config[porcKey];
+      config[porcKey] = { url: "http://porc.dev.example.internal" };
+    });
+    const writesBefore = writes(port.requests).length;
+    let failure: unknown;
+    try {
+      await stack.preview({ policyPacks: [path.join(ROOT, "policy")], onOutput });
+    } catch (err) {
+      failure = err;
+    } finally {
+      editConfig((config) => (config[porcKey] = declaredPorc));
+    }
+    assert.ok(failure instanceof Error, "the preview failed");
+    assert.match(failure.message, /port-webhooks-use-https/);
+    assert.match(failure.message, /action "porc_rerun_plan" calls http:\/\/porc\.dev\.example\.internal\/run\//);
+    assert.equal(cliExitCode(failure), POLICY_VIOLATION);
+    assert.equal(writes(port.requests).length, writesBefore, "nothing written");
+    // The same pack passes the declared config: the analyzer judged, it did not just crash.
+    await stack.preview({ policyPacks: [path.join(ROOT, "policy")], expectNoChanges: true, onOutput });
   });
 
   it("destroy leaves the emulators without anything the stack declared", async () => {
