@@ -110,7 +110,11 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
     codefreshApiKey: `e2e-cfkey-${randomBytes(12).toString("hex")}`,
   };
   const log: string[] = [];
-  const onOutput = (text: string) => log.push(text);
+  /** CLI output: printed for a failed test; all of it appended to PORTAL_E2E_LOG when set. */
+  const onOutput = (text: string) => {
+    log.push(text);
+    if (process.env.PORTAL_E2E_LOG) fs.appendFileSync(process.env.PORTAL_E2E_LOG, text);
+  };
 
   const stackFile = () => path.join(workDir, `Pulumi.${STACK}.yaml`);
 
