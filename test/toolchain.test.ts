@@ -67,7 +67,7 @@ describe("toolchain script (tools/toolchain/build.sh)", () => {
     const bin = path.join(cache, `pulumi-v${VERSION}`, "bin");
     assert.equal(res.last, bin);
     assert.equal(spawnSync(path.join(bin, "pulumi"), { encoding: "utf8" }).stdout.trim(), `v${VERSION}`, "version stamped with -ldflags");
-    for (const tool of ["pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy-nodejs"]) {
+    for (const tool of ["pulumi-resource-pulumi-nodejs", "pulumi-analyzer-policy-nodejs", "pulumi-analyzer-policy"]) {
       fs.accessSync(path.join(bin, tool), fs.constants.X_OK);
     }
     assert.ok(go.calls().some((c) => c === `get github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v${VERSION}`), go.calls().join("\n"));

@@ -7,7 +7,8 @@
 #                  pulumi-language-nodejs           only when the proxy serves it (it does not here)
 #                  pulumi-resource-pulumi-nodejs    dynamic-provider plugin (script from the sdk module)
 #                  pulumi-analyzer-policy-nodejs    policy-pack analyzer (the name the CLI looks for
-#                                                   when there is no language host)
+#                                                   when there is no language host; also linked as
+#                                                   pulumi-analyzer-policy, the distribution's name)
 #
 # Bash, not TypeScript: this is a sequence of go/cp/mv calls that must work before anything
 # else of the project does; a script keeps it free of ts-node and node_modules.
@@ -92,6 +93,8 @@ script=$(node -e "console.log(require.resolve('@pulumi/pulumi/cmd/run-policy-pac
 exec node "$script" "$@"
 EOF
 chmod 0755 "$work/out/bin/pulumi-analyzer-policy-nodejs"
+# The name the CLI distribution ships it under.
+ln -s pulumi-analyzer-policy-nodejs "$work/out/bin/pulumi-analyzer-policy"
 
 "$work/out/bin/pulumi" version >/dev/null || die "the built pulumi binary does not run"
 
