@@ -127,8 +127,8 @@ function kubernetesSchema() {
 export function agentConfigSchema() {
   return z
     .object({
-      /** Where the agent runs. */
-      runtime: z.enum(["lambda", "kubernetes"]).default("lambda"),
+      /** Where the agent runs; "none": the stack declares no agent (it runs elsewhere). */
+      runtime: z.enum(["lambda", "kubernetes", "none"]).default("lambda"),
       /** Base name of the agent's resources; also the consumer-group suffix. */
       name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lower-case letters, digits and - (max 40)").default("codefresh-agent"),
       /** Records processed at once within a batch. */

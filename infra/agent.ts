@@ -2,7 +2,7 @@
 // (default) or a Kubernetes Deployment. Both get the same settings and secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../stacks/config";
-import { AgentSecrets, AgentSettings, resolveAgentSettings } from "./agent-config";
+import { AgentConfig, AgentSecrets, AgentSettings, resolveAgentSettings } from "./agent-config";
 import { LambdaAgent } from "./aws";
 import { KubernetesAgent } from "./kubernetes";
 
@@ -22,7 +22,7 @@ export interface AgentDeploymentArgs {
 }
 
 export class AgentDeployment extends pulumi.ComponentResource {
-  readonly runtime: "lambda" | "kubernetes";
+  readonly runtime: Exclude<AgentConfig["runtime"], "none">;
   readonly settings: AgentSettings;
   /** Set when runtime is "lambda". */
   readonly lambda?: LambdaAgent;
@@ -38,8 +38,10 @@ export class AgentDeployment extends pulumi.ComponentResource {
   readonly namespace?: pulumi.Output<string>;
 
   constructor(name: string, args: AgentDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
+    const runtime = args.config.agent.runtime;
+    if (runtime === "none") throw new Error('agent.runtime is "none": the stack declares no agent (PortalStack skips it)');
     super("portal:agent:AgentDeployment", name, {}, opts);
-    this.runtime = args.config.agent.runtime;
+    this.runtime = runtime;
     this.settings = resolveAgentSettings(args.config, args.portApiUrl, args.allowedPipelines);
     this.consumerGroup = this.settings.consumerGroup;
     const common = { config: args.config, settings: this.settings, secrets: args.secrets };

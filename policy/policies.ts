@@ -16,6 +16,7 @@ export const TYPES = {
   userPolicy: "aws:iam/userPolicy:UserPolicy",
   groupPolicy: "aws:iam/groupPolicy:GroupPolicy",
   portBlueprint: "pulumi-nodejs:dynamic/port:Blueprint",
+  portAction: "pulumi-nodejs:dynamic/port:Action",
 } as const;
 
 type Props = Record<string, any>;
@@ -165,7 +166,7 @@ export const lambdaLogsToManagedGroup: ResourceValidationPolicy = {
   },
 };
 
-/** The blueprint JSON of a Port blueprint resource (`body`, object or JSON text). */
+/** The JSON body of a Port blueprint or action resource (`body`, object or JSON text). */
 function blueprintBody(props: Props): Props | undefined {
   const body: unknown = props.body;
   if (typeof body === "string") {
@@ -198,6 +199,20 @@ export const portBlueprintHasOwner: ResourceValidationPolicy = {
   },
 };
 
+export const portWebhooksUseHttps: ResourceValidationPolicy = {
+  name: "port-webhooks-use-https",
+  description: "A Port action that Port's cloud calls by webhook (PORC) sends it over HTTPS: the run, the requester and Port's signature travel with it.",
+  enforcementLevel: "mandatory",
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== TYPES.portAction) return;
+    const body = blueprintBody(args.props);
+    const invocation = body?.invocationMethod as { type?: unknown; url?: unknown; agent?: unknown } | undefined;
+    // An agent-side webhook (agent: true) is called from inside the network, not by Port.
+    if (invocation?.type !== "WEBHOOK" || invocation.agent === true || typeof invocation.url !== "string") return;
+    if (!/^https:\/\//i.test(invocation.url)) report(`action "${String(body?.identifier ?? args.name)}" calls ${invocation.url} over plain HTTP; use an https:// URL (developer-portal:porc.url)`);
+  },
+};
+
 export const policies: ResourceValidationPolicy[] = [
   kafkaConsumerGroupHasOrgPrefix,
   kafkaMappingHasFailureDestination,
@@ -206,4 +221,5 @@ export const policies: ResourceValidationPolicy[] = [
   logRetentionSet,
   lambdaLogsToManagedGroup,
   portBlueprintHasOwner,
+  portWebhooksUseHttps,
 ];

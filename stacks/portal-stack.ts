@@ -14,8 +14,8 @@ import type { StackConfig } from "./config";
 export interface PortalStackArgs {
   /** Parsed, validated stack config. */
   readonly config: StackConfig;
-  /** Secret config values (Pulumi secret Outputs), for the agent's runtime secrets. */
-  readonly secrets: AgentSecrets;
+  /** Secret config values (Pulumi secret Outputs), for the agent's runtime secrets; unused with `agent.runtime: none`. */
+  readonly secrets?: AgentSecrets;
   /** Built agent bundle; default "dist/agent" (`npm run build`). */
   readonly bundleDir?: string;
 }
@@ -24,7 +24,8 @@ export class PortalStack extends pulumi.ComponentResource {
   readonly catalog: PortCatalog;
   readonly pages: PortPages;
   readonly pipelines: CodefreshPipelines;
-  readonly agent: AgentDeployment;
+  /** Undefined with `agent.runtime: none` (the agent runs elsewhere). */
+  readonly agent?: AgentDeployment;
   /** Port API base URL the stack writes to. */
   readonly portApiUrl: string;
 
@@ -43,18 +44,21 @@ export class PortalStack extends pulumi.ComponentResource {
       { parent: this },
     );
     this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { config: args.config, portApiUrl: this.portApiUrl }, { parent: this });
-    this.agent = new AgentDeployment(
-      `${name}-agent`,
-      {
-        config: args.config,
-        portApiUrl: this.portApiUrl,
-        allowedPipelines: deployPipelineNames(args.config.codefresh),
-        secrets: args.secrets,
-        bundleDir: args.bundleDir,
-      },
-      // The agent may only start pipelines that exist.
-      { parent: this, dependsOn: [this.pipelines] },
-    );
+    if (args.config.agent.runtime !== "none") {
+      if (!args.secrets) throw new Error(`agent.runtime "${args.config.agent.runtime}" needs the secret config values (PortalStackArgs.secrets)`);
+      this.agent = new AgentDeployment(
+        `${name}-agent`,
+        {
+          config: args.config,
+          portApiUrl: this.portApiUrl,
+          allowedPipelines: deployPipelineNames(args.config.codefresh),
+          secrets: args.secrets,
+          bundleDir: args.bundleDir,
+        },
+        // The agent may only start pipelines that exist.
+        { parent: this, dependsOn: [this.pipelines] },
+      );
+    }
     this.registerOutputs({ portApiUrl: this.portApiUrl });
   }
 }

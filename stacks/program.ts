@@ -26,12 +26,15 @@ export function loadConfig(): StackConfig {
 }
 
 export function runProgram(config: StackConfig = loadConfig()): ProgramOutputs {
-  const stack = new PortalStack("portal", { config, secrets: secretConfig() });
+  // The secrets are the agent's: with `agent.runtime: none` no Kafka credential is required.
+  // (The providers read theirs in `configure`, from the same stack config.)
+  const secrets = config.agent.runtime === "none" ? undefined : secretConfig();
+  const stack = new PortalStack("portal", { config, secrets });
   return {
     portApiUrl: pulumi.output(stack.portApiUrl),
     blueprints: pulumi.output(Object.keys(stack.catalog.blueprints)),
     actions: pulumi.output(Object.keys(stack.catalog.actions)),
     pipelines: stack.pipelines.pipelineNames,
-    agent: pulumi.all(stack.agent.outputs()),
+    agent: stack.agent ? pulumi.all(stack.agent.outputs()) : pulumi.output<Record<string, string | undefined>>({ runtime: "none" }),
   };
 }

@@ -18,7 +18,10 @@ import {
   noWildcardSecretAccess,
   policies,
   portBlueprintHasOwner,
+  portWebhooksUseHttps,
 } from "../policy/policies";
+import { porcActions } from "../actions/porc";
+import { deployActions } from "../actions/deploy";
 import { parseStackConfig } from "../stacks/config";
 import { ResourceRecorder, fakeAgentBundleDir, installMocks, promiseOf, reveal, settle } from "./support/mocks";
 
@@ -79,6 +82,7 @@ describe("policy pack", () => {
       "no-wildcard-secret-access",
       "no-wildcard-table-queue-access",
       "port-blueprint-has-owner",
+      "port-webhooks-use-https",
     ]);
     for (const p of policies) assert.equal(p.enforcementLevel, "mandatory", p.name);
     const yaml = fs.readFileSync(path.join(__dirname, "../policy/PulumiPolicy.yaml"), "utf8");
@@ -185,6 +189,22 @@ describe("policy pack", () => {
       const pathless = { ...CATALOG[1].body, ownership: { type: "Inherited" } };
       assert.match((await violations(portBlueprintHasOwner, TYPES.portBlueprint, blueprintProps(pathless)))[0], /without a relation path/);
       assert.equal((await violations(portBlueprintHasOwner, TYPES.portBlueprint, blueprintProps({ ...ownerless, ownership: { type: "Team" } }))).length, 1);
+    });
+  });
+
+  describe("Port webhook actions", () => {
+    const actionProps = (body: unknown) => ({ identifier: "porc_rerun_plan", baseUrl: "https://api.port.io", body });
+
+    it("accepts the PORC actions on an https URL and the Kafka deploy actions", async () => {
+      const actions = [...porcActions({ url: "https://porc.example.internal" }), ...deployActions({ pipelines: ["developer-portal/deploy"], requireApprovalForProduction: true })];
+      for (const a of actions) assert.deepEqual(await violations(portWebhooksUseHttps, TYPES.portAction, actionProps(a.body)), [], a.identifier);
+    });
+
+    it("reports a PORC action that Port would call over plain HTTP, naming the action and the URL", async () => {
+      const [plan] = porcActions({ url: "http://porc.example.internal" });
+      const found = await violations(portWebhooksUseHttps, TYPES.portAction, actionProps(plan.body));
+      assert.equal(found.length, 1);
+      assert.match(found[0], /action "porc_rerun_plan" calls http:\/\/porc\.example\.internal\/run\/.* over plain HTTP/);
     });
   });
 
