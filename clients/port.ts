@@ -208,12 +208,14 @@ export class PortClient {
     return this.getOrUndefined(`/v1/pages/${enc(identifier)}`, "page");
   }
 
-  async createPage(body: Json): Promise<Json> {
-    return this.field(await this.call("POST", "/v1/pages", body), "page");
+  /** The stored page, or undefined when Port answers `{ok, identifier}` only (read it back with getPage). */
+  async createPage(body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("POST", "/v1/pages", body), "page");
   }
 
-  async replacePage(identifier: string, body: Json): Promise<Json> {
-    return this.field(await this.call("PUT", `/v1/pages/${enc(identifier)}`, body), "page");
+  /** As createPage: Port may answer the identifier only. */
+  async replacePage(identifier: string, body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("PUT", `/v1/pages/${enc(identifier)}`, body), "page");
   }
 
   async deletePage(identifier: string): Promise<void> {
@@ -238,12 +240,13 @@ export class PortClient {
     return folder as Json;
   }
 
-  async createFolder(body: Json): Promise<Json> {
-    return this.field(await this.call("POST", "/v1/sidebars/catalog/folders", body), "folder");
+  /** The stored folder, or undefined when Port answers `{ok, identifier}` only (read it back with getFolder). */
+  async createFolder(body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("POST", "/v1/sidebars/catalog/folders", body), "folder");
   }
 
-  async updateFolder(identifier: string, body: Json): Promise<Json> {
-    return this.field(await this.call("PATCH", `/v1/sidebars/catalog/folders/${enc(identifier)}`, body), "folder");
+  async updateFolder(identifier: string, body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("PATCH", `/v1/sidebars/catalog/folders/${enc(identifier)}`, body), "folder");
   }
 
   async deleteFolder(identifier: string): Promise<void> {
@@ -316,6 +319,17 @@ export class PortClient {
     const parsed = z.object({ [key]: z.record(z.string(), z.unknown()) }).safeParse(body);
     if (!parsed.success) throw new PortApiError(200, "unexpected_response", `response has no "${key}" object`, "-", key);
     return parsed.data[key] as Json;
+  }
+
+  /**
+   * `key`'s object when the answer carries it; undefined for `{ok, identifier}` (the object was
+   * stored, the caller reads it back). Anything else is an unexpected answer.
+   */
+  private fieldIfPresent(body: unknown, key: string): Json | undefined {
+    const full = z.object({ [key]: z.record(z.string(), z.unknown()) }).safeParse(body);
+    if (full.success) return full.data[key] as Json;
+    if (z.object({ identifier: z.string() }).safeParse(body).success) return undefined;
+    throw new PortApiError(200, "unexpected_response", `response has neither a "${key}" object nor an "identifier"`, "-", key);
   }
 
   private list(body: unknown, key: string): Json[] {

@@ -45,6 +45,20 @@ describe("Port page and folder providers (against the emulator)", () => {
     await pageProvider.create(inputs(PORTAL_PAGES.overview));
   }
 
+  it("creates and updates pages and folders when Port answers {ok, identifier} only, reading each back with one GET", async () => {
+    const folder = await folderProvider.create(inputs(PORTAL_PAGES.folder));
+    assert.equal(folder.outs.body.identifier, PORTAL_PAGES.folder);
+    const page = await pageProvider.create(inputs(PORTAL_PAGES.overview));
+    assert.deepEqual(page.outs.body, canonicalPage(port.state.pages.get(PORTAL_PAGES.overview)), "outputs are the page read back");
+    assert.equal(port.requestsTo("POST", "/v1/pages").filter((r) => r.status !== 401).length, 1, "a create whose answer lacked the object is not repeated");
+    assert.equal(port.requestsTo("GET", `/v1/pages/${PORTAL_PAGES.overview}`).length, 1);
+    const changed = bodyOf(PORTAL_PAGES.overview);
+    changed.title = "Retitled";
+    const updated = await pageProvider.update(PORTAL_PAGES.overview, page.outs as PortObjectInputs, inputs(PORTAL_PAGES.overview, changed));
+    assert.equal(updated.outs.body.title, "Retitled");
+    assert.equal(port.requestsTo("PUT", `/v1/pages/${PORTAL_PAGES.overview}`).length, 1);
+  });
+
   it("creates every declared item in order, Port storing each page with its widgets as objects", async () => {
     for (const d of decls) {
       const provider = d.kind === "folder" ? folderProvider : pageProvider;
@@ -57,8 +71,8 @@ describe("Port page and folder providers (against the emulator)", () => {
     assert.equal(stored.parent, PORTAL_PAGES.folder);
     assert.equal(stored.after, PORTAL_PAGES.overview);
     assert.deepEqual(stored.widgets, bodyOf(PORTAL_PAGES.environments).widgets, "widgets sent as JSON objects, not strings");
-    assert.equal(port.requestsTo("POST", "/v1/pages").length, 5);
-    assert.equal(port.requestsTo("POST", "/v1/sidebars/catalog/folders").length, 1);
+    assert.equal(port.requestsTo("POST", "/v1/pages").filter((r) => r.status !== 401).length, 5);
+    assert.equal(port.requestsTo("POST", "/v1/sidebars/catalog/folders").filter((r) => r.status !== 401).length, 1);
   });
 
   it("read returns the same canonical body create returned, so a fresh refresh shows no change", async () => {

@@ -431,10 +431,14 @@ describe("Port emulator", () => {
     beforeEach(() => port.seed({ blueprints: [product] }));
 
     it("stores pages in folders with their widgets, and guards placement", async () => {
-      assert.equal((await call("POST", "/v1/sidebars/catalog/folders", { identifier: "platform", title: "Platform" })).status, 201);
+      const folder = await call("POST", "/v1/sidebars/catalog/folders", { identifier: "platform", title: "Platform" });
+      assert.equal(folder.status, 201);
+      assert.deepEqual(folder.body, { ok: true, identifier: "platform" }, "folder create answers the identifier only");
       const widgets = [{ id: "w1", type: "markdown", markdown: "# Hi" }];
-      const page = await call("POST", "/v1/pages", { identifier: "products", type: "blueprint-entities", blueprint: "product", parent: "platform", widgets });
-      assert.equal(page.status, 201);
+      const created = await call("POST", "/v1/pages", { identifier: "products", type: "blueprint-entities", blueprint: "product", parent: "platform", widgets });
+      assert.equal(created.status, 201);
+      assert.deepEqual(created.body, { ok: true, identifier: "products" }, "page create answers the identifier only");
+      const page = await call("GET", "/v1/pages/products");
       assert.deepEqual(page.body.page.widgets, widgets);
       assert.ok(page.body.page.createdAt);
       assert.equal((await call("POST", "/v1/pages", { identifier: "x", type: "dashboard", parent: "nowhere" })).status, 404);
@@ -445,7 +449,8 @@ describe("Port emulator", () => {
       assert.equal((await call("DELETE", "/v1/sidebars/catalog/folders/platform")).status, 422);
       const put = await call("PUT", "/v1/pages/products", { type: "dashboard", title: "Products", widgets: [] });
       assert.equal(put.status, 200);
-      assert.equal(put.body.page.createdAt, page.body.page.createdAt);
+      assert.deepEqual(put.body, { ok: true, identifier: "products" }, "page PUT answers the identifier only");
+      assert.equal((await call("GET", "/v1/pages/products")).body.page.createdAt, page.body.page.createdAt);
       assert.equal((await call("DELETE", "/v1/pages/products")).status, 200);
       assert.equal((await call("DELETE", "/v1/sidebars/catalog/folders/platform")).status, 200);
     });

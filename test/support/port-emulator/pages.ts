@@ -2,6 +2,8 @@
 // bodies TF's page/folder resources send. Only GET/DELETE pages are in apispec.json ("beta, lacks
 // certain validations"); POST/PUT pages and the folder routes are those TF uses. Widgets are
 // stored as given, but must be objects (the provider's JSON strings are decoded client-side).
+// Page POST/PUT and folder POST answer `{ok, identifier}` without the object, as Port does today
+// (its Terraform provider reads the object back with a GET after each of them).
 import { z } from "zod";
 import { PortError, blueprintNotFound, invalid, notFound, ok } from "./envelope";
 import { PortRouter } from "./router";
@@ -94,10 +96,10 @@ function getFolder(state: PortState, identifier: string): Folder {
 }
 
 export function registerPageRoutes(router: PortRouter, state: PortState): void {
-  router.authed("POST", "/v1/pages", (req) => ok(201, { page: clone(createPage(state, req.body)) }));
+  router.authed("POST", "/v1/pages", (req) => ok(201, { identifier: createPage(state, req.body).identifier }));
   router.authed("GET", "/v1/pages", () => ok(200, { pages: [...state.pages.values()].map(clone) }));
   router.authed("GET", "/v1/pages/:id", (req) => ok(200, { page: clone(getPage(state, req.params.id)) }));
-  router.authed("PUT", "/v1/pages/:id", (req) => ok(200, { page: clone(replacePage(state, req.params.id, req.body)) }));
+  router.authed("PUT", "/v1/pages/:id", (req) => ok(200, { identifier: replacePage(state, req.params.id, req.body).identifier }));
   router.authed("DELETE", "/v1/pages/:id", (req) => {
     getPage(state, req.params.id);
     state.pages.delete(req.params.id);
@@ -139,7 +141,7 @@ export function registerPageRoutes(router: PortRouter, state: PortState): void {
       ...state.meta(),
     };
     state.folders.set(folder.identifier, folder);
-    return ok(201, { folder: clone(folder) });
+    return ok(201, { identifier: folder.identifier });
   });
   router.authed("PATCH", "/v1/sidebars/:sidebar/folders/:id", (req) => {
     sidebarParam(req.params.sidebar);
