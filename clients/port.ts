@@ -89,8 +89,9 @@ export class PortClient {
     return this.getOrUndefined(`/v1/blueprints/${enc(identifier)}`, "blueprint");
   }
 
+  /** Without Port's automatic catalog page (its default): the stack declares its own pages. */
   async createBlueprint(body: Json): Promise<Json> {
-    return this.field(await this.call("POST", "/v1/blueprints", body, { create_catalog_page: "true" }), "blueprint");
+    return this.field(await this.call("POST", "/v1/blueprints", body, { create_catalog_page: "false" }), "blueprint");
   }
 
   async replaceBlueprint(identifier: string, body: Json): Promise<Json> {

@@ -132,6 +132,17 @@ describe("Port emulator", () => {
       assert.deepEqual(img.relations.product, { target: "product", required: true, many: false });
     });
 
+    it("adds a catalog page per blueprint unless created with create_catalog_page=false, and drops it with the blueprint", async () => {
+      await call("POST", "/v1/blueprints", product);
+      assert.equal(port.state.pages.get("product")?.type, "blueprint-entities", "Port's default: a page of the blueprint's entities");
+      assert.equal(port.state.pages.get("product")?.blueprint, "product");
+      await call("POST", "/v1/blueprints?create_catalog_page=false", image);
+      assert.equal(port.state.pages.has("image"), false);
+      await call("DELETE", "/v1/blueprints/image");
+      await call("DELETE", "/v1/blueprints/product");
+      assert.equal(port.state.pages.size, 0);
+    });
+
     it("answers 404 not_found for a missing blueprint or relation target", async () => {
       const missing = await call("GET", "/v1/blueprints/nope");
       assert.equal(missing.status, 404);

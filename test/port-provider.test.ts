@@ -56,6 +56,14 @@ describe("Port providers against the Port emulator", function () {
       }
     });
 
+    it("creates blueprints without Port's automatic catalog page (the stack declares its pages)", async () => {
+      await createCatalogBlueprints();
+      const posts = port.requestsTo("POST", /^\/v1\/blueprints$/).filter((r) => r.status === 201);
+      assert.equal(posts.length, CATALOG.length);
+      for (const r of posts) assert.equal(new URLSearchParams(r.query).get("create_catalog_page"), "false");
+      assert.deepEqual([...port.state.pages.keys()], [], "no stray sidebar page");
+    });
+
     it("sees a title and enum edited in the Port UI on refresh", async () => {
       const outs = await createCatalogBlueprints();
       const live = clone(port.blueprint(environment.identifier)!) as unknown as { title: string; schema: { properties: Record<string, { enum?: string[] }> } };

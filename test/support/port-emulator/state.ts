@@ -148,6 +148,8 @@ export class PortState {
   readonly runs = new Map<string, StoredRun>();
   readonly pages = new Map<string, Page>();
   readonly folders = new Map<string, Folder>();
+  /** Pages Port added by itself for a blueprint created with create_catalog_page (identifiers). */
+  readonly catalogPages = new Set<string>();
   readonly tokens = new Map<string, IssuedToken>();
   /** Completed migrations (delete all entities), by id. */
   readonly migrations = new Map<string, JsonObject>();
@@ -185,6 +187,7 @@ export class PortState {
     this.runs.clear();
     this.pages.clear();
     this.folders.clear();
+    this.catalogPages.clear();
     this.tokens.clear();
     this.migrations.clear();
     this.tokensIssued = 0;
