@@ -102,6 +102,27 @@ export class PortClient {
     await this.deleteTolerant(`/v1/blueprints/${enc(identifier)}`);
   }
 
+  /** Number of entities a blueprint holds; undefined when the blueprint does not exist. */
+  async countEntities(blueprint: string): Promise<number | undefined> {
+    try {
+      const body = await this.call("GET", `/v1/blueprints/${enc(blueprint)}/entities-count`);
+      const parsed = z.object({ count: z.number().int().nonnegative() }).safeParse(body);
+      if (!parsed.success) throw new PortApiError(200, "unexpected_response", `response has no "count"`, "GET", "entities-count");
+      return parsed.data.count;
+    } catch (err) {
+      if (err instanceof PortApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Start deleting every entity of a blueprint. Port runs it as a migration; its 200 answer is
+   * declared as `{ok}` only, so callers wait with countEntities rather than on a migration id.
+   */
+  async deleteAllEntities(blueprint: string): Promise<void> {
+    await this.call("DELETE", `/v1/blueprints/${enc(blueprint)}/all-entities`);
+  }
+
   async listBlueprints(): Promise<Json[]> {
     return this.list(await this.call("GET", "/v1/blueprints"), "blueprints");
   }

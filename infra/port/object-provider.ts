@@ -30,10 +30,13 @@ export interface ObjectKind {
   /** The stored object, or undefined when Port answers the identifier only (then it is read back). */
   create(client: PortClient, body: JsonObject): Promise<JsonObject | undefined>;
   replace(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject | undefined>;
-  remove(client: PortClient, identifier: string): Promise<void>;
+  /** `props` are the resource's state (its options decide, e.g., whether entities go too). */
+  remove(client: PortClient, identifier: string, props: PortObjectInputs): Promise<void>;
   canonical(body: unknown): JsonObject;
   /** Extra validation of a change, run at preview time. */
   checkChange?(olds: PortObjectInputs | undefined, news: PortObjectInputs): CheckFailure[];
+  /** Preview-time check of a replacement (delete-before-replace) against the live object. */
+  checkReplace?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<CheckFailure[]>;
   /** Replaces `replace` for updates that need more than one call. */
   update?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject | undefined>;
 }
@@ -54,6 +57,8 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
     }
     const previous = olds && olds.identifier ? (olds as PortObjectInputs) : undefined;
     failures.push(...(this.kind.checkChange?.(previous, news) ?? []));
+    const replacing = previous && (previous.identifier !== news.identifier || previous.baseUrl !== news.baseUrl);
+    if (replacing && this.kind.checkReplace) failures.push(...(await this.kind.checkReplace(this.connection.client(previous.baseUrl), previous, news)));
     return failures.length > 0 ? { failures } : { inputs: news };
   }
 
@@ -104,12 +109,14 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
 
   async update(id: string, olds: PortObjectInputs, news: PortObjectInputs): Promise<pulumi.dynamic.UpdateResult> {
     const client = this.connection.client(news.baseUrl);
-    const stored = this.kind.update ? await this.kind.update(client, olds, news) : await this.kind.replace(client, id, news.body);
+    // Only a switch changed (options live in state, e.g. for destroy): nothing to send to Port.
+    const bodyChanged = !deepEqual(this.kind.canonical(olds.body), this.kind.canonical(news.body));
+    const stored = !bodyChanged ? undefined : this.kind.update ? await this.kind.update(client, olds, news) : await this.kind.replace(client, id, news.body);
     return { outs: this.outputs(news, await this.orReadBack(client, id, stored)) };
   }
 
   async delete(id: string, props: PortObjectInputs): Promise<void> {
-    await this.kind.remove(this.connection.client(props.baseUrl), id);
+    await this.kind.remove(this.connection.client(props.baseUrl), id, props);
   }
 
   /**
