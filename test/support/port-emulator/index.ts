@@ -30,6 +30,13 @@ export interface PortEmulatorOptions {
   latencyMs?: number;
   /** x-ratelimit-* headers are always sent; 429 only when enforced. */
   rateLimit?: RateLimitOptions;
+  /** Store page widgets reordered as Port's normalization may (keys, id-keyed lists, string sets). */
+  normalizePages?: boolean;
+  /**
+   * Answer reads with string sets reordered (schema.required, userInputs.required, …), so a test
+   * proves the canonical forms sort them. See response-shaping.ts.
+   */
+  reorderSets?: boolean;
 }
 
 /** A fault answered instead of the route; a numeric status gets Port's error envelope by default. */
@@ -56,6 +63,7 @@ export class PortEmulator {
   private constructor(opts: PortEmulatorOptions) {
     this.credentials = opts.credentials ?? TEST_CREDENTIALS;
     this.state = new PortState(this.credentials.clientId);
+    this.state.normalizePages = opts.normalizePages ?? false;
     this.tokens = new TokenIssuer(this.state, this.credentials, opts.tokenTtlSeconds ?? 10_800);
     this.rateLimiter = new RateLimiter(opts.rateLimit);
     this.server = new EmulatorServer(

@@ -43,6 +43,31 @@ const folderPatch = z.looseObject({
   parent: z.string().optional(),
 });
 
+/**
+ * What Port's own normalization may do to widget JSON when it stores a page (its Terraform
+ * provider had to normalize for it): object keys in another order, a dashboard's widgets and
+ * string sets (`shown`, `hidden`, `hiddenBlueprints`) in another order. Which arrays Port really
+ * reorders is not documented; this does it to every id-keyed list and those sets, the most it
+ * plausibly does, while lists whose order means something (layout, `order`, sort rules) stay.
+ */
+export function normalizeWidgets(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) {
+    const list = value.map((v) => normalizeWidgets(v));
+    if (key !== undefined && ["shown", "hidden", "hiddenBlueprints"].includes(key)) return [...list].sort().reverse();
+    const idKeyed = list.length > 1 && list.every((v) => v !== null && typeof v === "object" && typeof (v as JsonObject).id === "string");
+    return idKeyed ? [...list].reverse() : list;
+  }
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value as JsonObject).reverse().map(([k, v]) => [k, normalizeWidgets(v, k)]));
+}
+
+function stored(state: PortState, body: JsonObject): JsonObject {
+  if (!state.normalizePages) return body;
+  const out = { ...body };
+  for (const key of ["widgets", "pageFilters"]) if (Array.isArray(out[key])) out[key] = normalizeWidgets(out[key], key);
+  return out;
+}
+
 export function getPage(state: PortState, identifier: string): Page {
   const page = state.pages.get(identifier);
   if (!page) throw notFound(`Page with identifier "${identifier}" was not found`);
@@ -55,7 +80,7 @@ export function createPage(state: PortState, body: unknown): Page {
     throw new PortError(409, "identifier_taken", `A page or folder with identifier "${parsed.identifier}" already exists`);
   }
   checkPlacement(state, parsed);
-  const page = { ...withoutServerFields(parsed), ...state.meta() } as Page;
+  const page = { ...stored(state, withoutServerFields(parsed)), ...state.meta() } as Page;
   state.pages.set(page.identifier, page);
   return page;
 }
@@ -67,7 +92,7 @@ export function replacePage(state: PortState, identifier: string, body: unknown)
     throw invalid(`body/identifier "${parsed.identifier}" does not match the page "${identifier}" in the path`);
   }
   checkPlacement(state, { ...parsed, identifier });
-  const page = state.touched<Page>(previous, { ...withoutServerFields(parsed), identifier } as Omit<Page, keyof Meta>);
+  const page = state.touched<Page>(previous, { ...stored(state, withoutServerFields(parsed)), identifier } as Omit<Page, keyof Meta>);
   state.pages.set(identifier, page);
   return page;
 }

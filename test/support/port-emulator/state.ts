@@ -154,6 +154,8 @@ export class PortState {
   /** Completed migrations (delete all entities), by id. */
   readonly migrations = new Map<string, JsonObject>();
   tokensIssued = 0;
+  /** Store page widgets the way Port's normalization may (see pages.ts normalizeWidgets). */
+  normalizePages = false;
 
   /** Who server fields say did the write (Port shows the machine user of the credentials). */
   constructor(public actor: string) {}
