@@ -523,3 +523,60 @@ describe("Port emulator", () => {
     });
   });
 });
+
+describe("Port emulator: reads shaped by apispec.json's 200 response schemas", () => {
+  let port: PortEmulator;
+  let sets: PortEmulator;
+  const { call, forgetToken } = client(() => port);
+  const setsClient = client(() => sets);
+
+  before(async () => {
+    port = await PortEmulator.start();
+    sets = await PortEmulator.start({ reorderSets: true });
+  });
+  after(async () => {
+    await port.stop();
+    await sets.stop();
+  });
+  beforeEach(() => {
+    port.reset();
+    sets.reset();
+    forgetToken();
+    setsClient.forgetToken();
+  });
+
+  it("drops a field the schema does not declare where it says additionalProperties: false, keeps the declared ones", async () => {
+    port.seed({ blueprints: [product] });
+    (port.state.blueprints.get("product")!.schema as unknown as Record<string, unknown>).undeclared = "dropped by the serializer";
+    const bp = (await call("GET", "/v1/blueprints/product")).body.blueprint;
+    assert.equal("undeclared" in bp.schema, false);
+    assert.deepEqual(bp.schema.required, []);
+    // a property object declares no additionalProperties: JSON-Schema keywords such as enum come back
+    assert.deepEqual(bp.schema.properties.tier.enum, ["gold", "silver"]);
+    const list = (await call("GET", "/v1/blueprints")).body.blueprints;
+    assert.equal("undeclared" in list[0].schema, false);
+  });
+
+  it("answers an entity read with the declared fields only (no blueprint, no audit fields)", async () => {
+    port.seed({ blueprints: [product], entities: { product: [{ identifier: "billing", title: "Billing", properties: { tier: "gold" } }] } });
+    assert.ok(port.presentEntity("product", "billing")!.createdAt, "stored with audit fields");
+    const entity = (await call("GET", "/v1/blueprints/product/entities/billing")).body.entity;
+    assert.deepEqual(Object.keys(entity).sort(), ["icon", "identifier", "properties", "relations", "team", "title"].filter((k) => k in entity).sort());
+    assert.equal(entity.blueprint, undefined);
+    assert.equal(entity.createdAt, undefined);
+    assert.equal(entity.properties.tier, "gold");
+  });
+
+  it("the shaper picks the anyOf branch that validates (ownership Direct keeps its title)", async () => {
+    port.seed({ blueprints: [{ ...product, ownership: { type: "Direct", title: "Owners" } }] });
+    const bp = (await call("GET", "/v1/blueprints/product")).body.blueprint;
+    assert.deepEqual(bp.ownership, { type: "Direct", title: "Owners" });
+  });
+
+  it("with reorderSets, string sets come back in another order than stored", async () => {
+    sets.seed({ blueprints: [{ ...product, schema: { ...product.schema, required: ["description", "tier"] } }] });
+    const bp = (await setsClient.call("GET", "/v1/blueprints/product")).body.blueprint;
+    assert.deepEqual(bp.schema.required, ["tier", "description"]);
+    assert.deepEqual(sets.blueprint("product")!.schema.required, ["description", "tier"]);
+  });
+});
