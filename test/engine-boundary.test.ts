@@ -62,7 +62,8 @@ describe("engine boundary: every dynamic provider with inputs through protobuf S
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "engine-boundary-"));
     await runSynth(path.join(tmp, "out"));
     resources = (JSON.parse(fs.readFileSync(path.join(tmp, "out", "resources.json"), "utf8")) as SynthResource[]).filter((r) => r.type.startsWith(DYNAMIC));
-    port = await PortEmulator.start();
+    // The most pessimistic Port: sets answered reordered, pages stored normalized.
+    port = await PortEmulator.start({ reorderSets: true, normalizePages: true });
     cf = await CodefreshEmulator.start();
     process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
     process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
@@ -131,7 +132,7 @@ describe("engine boundary: every dynamic provider with inputs through protobuf S
     assert.equal((await engine.diff("x", read.props!, { ...p.inputs, baseUrl: cf.url })).changes, true);
   });
 
-  it("every Port object reaches Port as resources.json shows it, and reads back without a diff", async () => {
+  it("every Port object reaches Port as resources.json shows it, reads back without a diff, and is destroyed", async () => {
     const created: { r: SynthResource; id: string; news: Json; provider: ReturnType<typeof engineDriven> }[] = [];
     for (const r of resources) {
       const kind = r.type.slice(DYNAMIC.length);
@@ -163,5 +164,8 @@ describe("engine boundary: every dynamic provider with inputs through protobuf S
       const diff = await c.provider.diff(c.id, read.inputs ?? read.props!, c.news);
       assert.equal(diff.changes, false, `${c.r.name}: refresh shows a diff with nothing changed`);
     }
+    // destroy, dependents first as the engine orders it, with state that came through Struct
+    for (const c of [...created].reverse()) await c.provider.delete(c.id, c.news);
+    assert.deepEqual([port.state.blueprints.size, port.state.actions.size, port.state.pages.size, port.state.folders.size], [0, 0, 0, 0]);
   });
 });
