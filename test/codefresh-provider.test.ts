@@ -228,6 +228,14 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     assert.deepEqual((await pipelineProvider.diff!("id", a, renamed)).replaces, ["name"]);
   });
 
+  it("pipeline diff: state from the provider that sent steps as an object is a change, so the next up re-sends them in YAML order", async () => {
+    const a = pipelineInputs(emulator.url);
+    const oldState = JSON.parse(JSON.stringify(a));
+    oldState.document.spec.steps = pipelineDocument(cf.project, defs.ci[0]).spec.steps;
+    assert.equal((await pipelineProvider.diff!("id", oldState, a)).changes, true);
+    assert.equal((await pipelineProvider.diff!("id", a, a)).changes, false);
+  });
+
   it("pipeline check: refuses a name outside its project or a document that disagrees", async () => {
     const bad = pipelineInputs(emulator.url);
     bad.name = "other/ci-billing-api";

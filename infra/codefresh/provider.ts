@@ -337,7 +337,10 @@ export const pipelineProvider: pulumi.dynamic.ResourceProvider = {
     const replaces = ["baseUrl", "name", "project"].filter((k) => olds[k] !== news[k]);
     const body = (v: Json) => canonicalPipeline(pipelineBody({ yaml: String(v.yaml ?? ""), document: (v.document ?? {}) as Json }));
     const docChanged = JSON.stringify(body(olds)) !== JSON.stringify(body(news));
-    return { changes: replaces.length > 0 || docChanged, replaces, deleteBeforeReplace: false };
+    // State written by the provider that sent `spec.steps` as an object: Codefresh got them in
+    // alphabetical order (the engine sorts keys), whatever that state's YAML says. Send them again.
+    const sentSorted = ((olds.document as Json | undefined)?.spec as Json | undefined)?.steps !== undefined;
+    return { changes: replaces.length > 0 || docChanged || sentSorted, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: PipelineInputs) {
