@@ -89,8 +89,9 @@ export class PortClient {
     return this.getOrUndefined(`/v1/blueprints/${enc(identifier)}`, "blueprint");
   }
 
+  /** Without Port's automatic catalog page (its default): the stack declares its own pages. */
   async createBlueprint(body: Json): Promise<Json> {
-    return this.field(await this.call("POST", "/v1/blueprints", body, { create_catalog_page: "true" }), "blueprint");
+    return this.field(await this.call("POST", "/v1/blueprints", body, { create_catalog_page: "false" }), "blueprint");
   }
 
   async replaceBlueprint(identifier: string, body: Json): Promise<Json> {
@@ -99,6 +100,27 @@ export class PortClient {
 
   async deleteBlueprint(identifier: string): Promise<void> {
     await this.deleteTolerant(`/v1/blueprints/${enc(identifier)}`);
+  }
+
+  /** Number of entities a blueprint holds; undefined when the blueprint does not exist. */
+  async countEntities(blueprint: string): Promise<number | undefined> {
+    try {
+      const body = await this.call("GET", `/v1/blueprints/${enc(blueprint)}/entities-count`);
+      const parsed = z.object({ count: z.number().int().nonnegative() }).safeParse(body);
+      if (!parsed.success) throw new PortApiError(200, "unexpected_response", `response has no "count"`, "GET", "entities-count");
+      return parsed.data.count;
+    } catch (err) {
+      if (err instanceof PortApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Start deleting every entity of a blueprint. Port runs it as a migration; its 200 answer is
+   * declared as `{ok}` only, so callers wait with countEntities rather than on a migration id.
+   */
+  async deleteAllEntities(blueprint: string): Promise<void> {
+    await this.call("DELETE", `/v1/blueprints/${enc(blueprint)}/all-entities`);
   }
 
   async listBlueprints(): Promise<Json[]> {
@@ -208,12 +230,14 @@ export class PortClient {
     return this.getOrUndefined(`/v1/pages/${enc(identifier)}`, "page");
   }
 
-  async createPage(body: Json): Promise<Json> {
-    return this.field(await this.call("POST", "/v1/pages", body), "page");
+  /** The stored page, or undefined when Port answers `{ok, identifier}` only (read it back with getPage). */
+  async createPage(body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("POST", "/v1/pages", body), "page");
   }
 
-  async replacePage(identifier: string, body: Json): Promise<Json> {
-    return this.field(await this.call("PUT", `/v1/pages/${enc(identifier)}`, body), "page");
+  /** As createPage: Port may answer the identifier only. */
+  async replacePage(identifier: string, body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("PUT", `/v1/pages/${enc(identifier)}`, body), "page");
   }
 
   async deletePage(identifier: string): Promise<void> {
@@ -238,12 +262,13 @@ export class PortClient {
     return folder as Json;
   }
 
-  async createFolder(body: Json): Promise<Json> {
-    return this.field(await this.call("POST", "/v1/sidebars/catalog/folders", body), "folder");
+  /** The stored folder, or undefined when Port answers `{ok, identifier}` only (read it back with getFolder). */
+  async createFolder(body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("POST", "/v1/sidebars/catalog/folders", body), "folder");
   }
 
-  async updateFolder(identifier: string, body: Json): Promise<Json> {
-    return this.field(await this.call("PATCH", `/v1/sidebars/catalog/folders/${enc(identifier)}`, body), "folder");
+  async updateFolder(identifier: string, body: Json): Promise<Json | undefined> {
+    return this.fieldIfPresent(await this.call("PATCH", `/v1/sidebars/catalog/folders/${enc(identifier)}`, body), "folder");
   }
 
   async deleteFolder(identifier: string): Promise<void> {
@@ -316,6 +341,17 @@ export class PortClient {
     const parsed = z.object({ [key]: z.record(z.string(), z.unknown()) }).safeParse(body);
     if (!parsed.success) throw new PortApiError(200, "unexpected_response", `response has no "${key}" object`, "-", key);
     return parsed.data[key] as Json;
+  }
+
+  /**
+   * `key`'s object when the answer carries it; undefined for `{ok, identifier}` (the object was
+   * stored, the caller reads it back). Anything else is an unexpected answer.
+   */
+  private fieldIfPresent(body: unknown, key: string): Json | undefined {
+    const full = z.object({ [key]: z.record(z.string(), z.unknown()) }).safeParse(body);
+    if (full.success) return full.data[key] as Json;
+    if (z.object({ identifier: z.string() }).safeParse(body).success) return undefined;
+    throw new PortApiError(200, "unexpected_response", `response has neither a "${key}" object nor an "identifier"`, "-", key);
   }
 
   private list(body: unknown, key: string): Json[] {

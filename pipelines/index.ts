@@ -26,6 +26,6 @@ export function allPipelines(p: StackPipelines): PipelineDefinition[] {
   return [...p.ci, ...p.deploy, ...(p.prPreview ? [p.prPreview] : []), ...(p.driftCheck ? [p.driftCheck] : [])];
 }
 
-export { renderPipelineYaml, pipelineDocument, canonicalSpec } from "./render";
-export type { PipelineDocument } from "./render";
+export { renderPipelineYaml, pipelineDocument, pipelineResourceInputs, canonicalSpec, YAML_SPEC_KEYS } from "./render";
+export type { PipelineDocument, PipelineResourceInputs } from "./render";
 export type { PipelineDefinition, PipelineSpec } from "./spec";

@@ -89,3 +89,32 @@ export function pipelineDocument(project: string, def: PipelineDefinition): Pipe
     },
   };
 }
+
+/** `spec` keys that codefresh.yml carries: in resource inputs they travel only inside the YAML text. */
+export const YAML_SPEC_KEYS = ["mode", "fail_fast", "stages", "steps", "hooks"] as const;
+
+/**
+ * What the Pipeline resource takes. The engine hands a provider its inputs as a protobuf Struct,
+ * which sorts object keys: `spec.steps` sent as an object would reach Codefresh in alphabetical
+ * order, and Codefresh runs steps in key order. So the order-carrying part (steps, stages, hooks,
+ * mode, fail_fast) travels only as the YAML text, and the provider builds the body from it
+ * (infra/codefresh/provider.ts pipelineBody); `document` holds the rest of the API document.
+ */
+export interface PipelineResourceInputs {
+  readonly name: string;
+  readonly project: string;
+  readonly yaml: string;
+  readonly document: {
+    readonly version: "1.0";
+    readonly kind: "pipeline";
+    readonly metadata: Omit<PipelineDocument["metadata"], "originalYamlString">;
+    readonly spec: Record<string, unknown>;
+  };
+}
+
+export function pipelineResourceInputs(project: string, def: PipelineDefinition): PipelineResourceInputs {
+  const full = pipelineDocument(project, def);
+  const { originalYamlString: yaml, ...metadata } = full.metadata;
+  const spec = Object.fromEntries(Object.entries(full.spec).filter(([k]) => !(YAML_SPEC_KEYS as readonly string[]).includes(k)));
+  return { name: metadata.name, project, yaml, document: { version: full.version, kind: full.kind, metadata, spec } };
+}

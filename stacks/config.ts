@@ -92,6 +92,11 @@ export function stackConfigSchema() {
           region: z.enum(["eu", "us"]).default("eu"),
           /** Explicit API base URL (overrides region), e.g. for a proxy. */
           baseUrl: z.url().optional(),
+          /**
+           * Destroy or replace of a blueprint also deletes its entities (images and deployments
+           * the pipelines wrote). Off: refused at preview/destroy, naming the blueprint and count.
+           */
+          deleteEntitiesWithBlueprints: z.boolean().default(false),
         })
         .strict(),
       products: z.array(productSchema()).default([]),

@@ -35,7 +35,7 @@ export class PortalStack extends pulumi.ComponentResource {
     this.portApiUrl = declaration.baseUrl;
     this.catalog = new PortCatalog(
       `${name}-catalog`,
-      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange },
+      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange, deleteEntitiesWithBlueprints: args.config.port.deleteEntitiesWithBlueprints },
       { parent: this },
     );
     this.pages = new PortPages(

@@ -8,10 +8,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-import { canonicalPipeline, pipelineProvider, projectProvider } from "../infra/codefresh/provider";
+import YAML from "yaml";
+import { canonicalPipeline, pipelineBody, pipelineProvider, projectProvider } from "../infra/codefresh/provider";
 import { CodefreshPipelines } from "../infra/codefresh/pipelines";
 import { codefreshConfigSchema } from "../pipelines/config";
-import { pipelineDocument, stackPipelines } from "../pipelines";
+import { pipelineDocument, pipelineResourceInputs, stackPipelines } from "../pipelines";
 import { stackConfigSchema } from "../stacks/config";
 import { CodefreshEmulator, DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { installMocks, promiseOf, ResourceRecorder, settle } from "./support/mocks";
@@ -23,8 +24,14 @@ const cf = codefreshConfigSchema().parse({ services: [{ name: "billing-api", pro
 const defs = stackPipelines(cf, "https://api.port.io");
 
 function pipelineInputs(baseUrl: string, def = defs.ci[0]): Json {
-  const document = pipelineDocument(cf.project, def);
-  return { baseUrl, name: document.metadata.name, project: cf.project, document: JSON.parse(JSON.stringify(document)), yaml: document.metadata.originalYamlString };
+  return { baseUrl, ...JSON.parse(JSON.stringify(pipelineResourceInputs(cf.project, def))) };
+}
+
+/** Edit the codefresh.yml of some inputs (the YAML is where steps live). */
+function editYaml(inputs: Json, edit: (doc: Json) => void): void {
+  const doc = YAML.parse(inputs.yaml) as Json;
+  edit(doc);
+  inputs.yaml = YAML.stringify(doc, { lineWidth: 0 });
 }
 
 /** Set the encrypted values in the emulator as the platform team does in the Codefresh UI. */
@@ -79,10 +86,10 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     const stored = emulator.pipeline("developer-portal/ci-billing-api")!.current;
     assert.equal(created.id, stored.metadata.id);
     assert.deepEqual(Object.keys(stored.spec.steps as object), ["clone", "build", "push"]);
-    assert.deepEqual(stored.spec.hooks, inputs.document.spec.hooks);
+    assert.deepEqual(stored.spec.hooks, pipelineDocument(cf.project, defs.ci[0]).spec.hooks);
     assert.equal(stored.metadata.originalYamlString, inputs.yaml);
     assert.ok(emulator.requests.some((r) => r.method === "GET" && r.path.includes("developer-portal%2Fci-billing-api")), "name not URL-encoded");
-    assert.equal(created.outs.yaml, inputs.yaml);
+    assert.deepEqual(Object.keys(YAML.parse(created.outs.yaml).steps), ["clone", "build", "push"], "outputs carry the live step order as YAML");
     assert.equal(created.outs.pipelineId, created.id);
   });
 
@@ -97,7 +104,7 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     assert.equal((await pipelineProvider.diff!(created.id, read.props!, inputs)).changes, false);
     // a real change goes through PUT and keeps the secrets
     const changed = pipelineInputs(emulator.url);
-    changed.document.spec.steps.push.tag = "${{CF_SHORT_REVISION}}";
+    editYaml(changed, (d) => (d.steps.push.tag = "${{CF_SHORT_REVISION}}"));
     assert.equal((await pipelineProvider.diff!(created.id, read.props!, changed)).changes, true);
     const updated = await pipelineProvider.update!(created.id, read.props!, changed);
     const stored = emulator.pipeline(inputs.name)!.current;
@@ -113,7 +120,7 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     setSecretsInCodefresh(emulator, inputs.name);
     emulator.decryptDenied = true; // the key may read pipelines, not decrypt their variables
     const changed = pipelineInputs(emulator.url);
-    changed.document.spec.steps.push.tag = "${{CF_SHORT_REVISION}}";
+    editYaml(changed, (d) => (d.steps.push.tag = "${{CF_SHORT_REVISION}}"));
     const puts = emulator.requestsTo("PUT", /\/api\/pipelines\//).length;
     await assert.rejects(pipelineProvider.update!(created.id, created.outs, changed), (e: Error) => {
       assert.match(e.message, /PORT_CLIENT_ID, PORT_CLIENT_SECRET/);
@@ -126,7 +133,7 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     assert.equal(emulator.requestsTo("PUT", /\/api\/pipelines\//).length, puts, "a PUT was sent");
     const stored = emulator.pipeline(inputs.name)!.current;
     assert.deepEqual(stored.spec.variables.filter((v) => v.encrypted).map((v) => v.value), ["real-port_client_id", "real-port_client_secret"]);
-    assert.equal((stored.spec.steps as Json).push.tag, inputs.document.spec.steps.push.tag);
+    assert.equal((stored.spec.steps as Json).push.tag, (defs.ci[0].spec.steps.push as Json).tag);
     // with the permission back, the same update goes through and keeps the secrets
     emulator.decryptDenied = false;
     await pipelineProvider.update!(created.id, created.outs, changed);
@@ -168,7 +175,7 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     const created = await pipelineProvider.create!(inputs);
     const res = await fetch(`${emulator.apiUrl}/pipelines/${created.id}?disableRevisionCheck=true`, {
       method: "PUT", headers: { authorization: DEFAULT_CODEFRESH_API_KEY, "content-type": "application/json" },
-      body: JSON.stringify({ ...inputs.document, metadata: { ...inputs.document.metadata, description: "edited in UI" } }),
+      body: JSON.stringify({ ...pipelineBody(inputs as never), metadata: { ...inputs.document.metadata, description: "edited in UI" } }),
     });
     assert.equal(res.status, 200);
     await pipelineProvider.update!(created.id, created.outs, inputs);
@@ -209,16 +216,24 @@ describe("Codefresh providers against the Codefresh emulator", function () {
   it("pipeline diff: canonical (key order inside steps, tag order, trigger ids ignored), but step order and renames count", async () => {
     const a = pipelineInputs(emulator.url);
     const b = JSON.parse(JSON.stringify(a));
-    b.document.spec.steps.build = Object.fromEntries(Object.entries(a.document.spec.steps.build).reverse());
+    editYaml(b, (d) => (d.steps.build = Object.fromEntries(Object.entries(d.steps.build).reverse())));
     b.document.metadata.labels.tags = [...a.document.metadata.labels.tags].reverse();
     b.document.spec.triggers[0].id = "64ed0bc7c64d3336272d6c51";
-    assert.deepEqual(canonicalPipeline(a.document), canonicalPipeline(b.document));
+    assert.deepEqual(canonicalPipeline(pipelineBody(a as never)), canonicalPipeline(pipelineBody(b as never)));
     assert.equal((await pipelineProvider.diff!("id", a, b)).changes, false);
     const reordered = JSON.parse(JSON.stringify(a));
-    reordered.document.spec.steps = { build: a.document.spec.steps.build, clone: a.document.spec.steps.clone, push: a.document.spec.steps.push };
+    editYaml(reordered, (d) => (d.steps = { build: d.steps.build, clone: d.steps.clone, push: d.steps.push }));
     assert.equal((await pipelineProvider.diff!("id", a, reordered)).changes, true);
     const renamed = pipelineInputs(emulator.url, defs.deploy[0]);
     assert.deepEqual((await pipelineProvider.diff!("id", a, renamed)).replaces, ["name"]);
+  });
+
+  it("pipeline diff: state from the provider that sent steps as an object is a change, so the next up re-sends them in YAML order", async () => {
+    const a = pipelineInputs(emulator.url);
+    const oldState = JSON.parse(JSON.stringify(a));
+    oldState.document.spec.steps = pipelineDocument(cf.project, defs.ci[0]).spec.steps;
+    assert.equal((await pipelineProvider.diff!("id", oldState, a)).changes, true);
+    assert.equal((await pipelineProvider.diff!("id", a, a)).changes, false);
   });
 
   it("pipeline check: refuses a name outside its project or a document that disagrees", async () => {
@@ -226,6 +241,11 @@ describe("Codefresh providers against the Codefresh emulator", function () {
     bad.name = "other/ci-billing-api";
     const res = await pipelineProvider.check!({}, bad);
     assert.ok((res.failures ?? []).length >= 2, JSON.stringify(res.failures));
+    // steps as an object would cross the engine with sorted keys: refused, they belong in the YAML
+    const stepsAsObject = pipelineInputs(emulator.url);
+    stepsAsObject.document.spec.steps = pipelineDocument(cf.project, defs.ci[0]).spec.steps;
+    const refused = await pipelineProvider.check!({}, stepsAsObject);
+    assert.match(JSON.stringify(refused.failures), /spec\.steps must travel in `yaml`/);
     assert.equal(((await pipelineProvider.check!({}, pipelineInputs(emulator.url))).failures ?? []).length, 0);
   });
 

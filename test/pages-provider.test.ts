@@ -4,11 +4,12 @@ import * as assert from "node:assert/strict";
 import { CATALOG } from "../blueprints";
 import { folderProvider, pageProvider } from "../infra/port/page";
 import type { PortObjectInputs } from "../infra/port/object-provider";
-import type { JsonObject } from "../infra/port/canonical";
+import type { JsonObject, JsonValue } from "../infra/port/canonical";
 import { canonicalPage } from "../infra/port/canonical-page";
 import { declarePages, PORTAL_PAGES } from "../pages";
 import type { PageDeclaration } from "../pages";
 import { parseStackConfig } from "../stacks/config";
+import { pageDrift } from "../tools/drift/compare";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
 
 const decls = declarePages(parseStackConfig({ port: { orgId: "org_Test1" } }));
@@ -45,6 +46,20 @@ describe("Port page and folder providers (against the emulator)", () => {
     await pageProvider.create(inputs(PORTAL_PAGES.overview));
   }
 
+  it("creates and updates pages and folders when Port answers {ok, identifier} only, reading each back with one GET", async () => {
+    const folder = await folderProvider.create(inputs(PORTAL_PAGES.folder));
+    assert.equal(folder.outs.body.identifier, PORTAL_PAGES.folder);
+    const page = await pageProvider.create(inputs(PORTAL_PAGES.overview));
+    assert.deepEqual(page.outs.body, canonicalPage(port.state.pages.get(PORTAL_PAGES.overview)), "outputs are the page read back");
+    assert.equal(port.requestsTo("POST", "/v1/pages").filter((r) => r.status !== 401).length, 1, "a create whose answer lacked the object is not repeated");
+    assert.equal(port.requestsTo("GET", `/v1/pages/${PORTAL_PAGES.overview}`).length, 1);
+    const changed = bodyOf(PORTAL_PAGES.overview);
+    changed.title = "Retitled";
+    const updated = await pageProvider.update(PORTAL_PAGES.overview, page.outs as PortObjectInputs, inputs(PORTAL_PAGES.overview, changed));
+    assert.equal(updated.outs.body.title, "Retitled");
+    assert.equal(port.requestsTo("PUT", `/v1/pages/${PORTAL_PAGES.overview}`).length, 1);
+  });
+
   it("creates every declared item in order, Port storing each page with its widgets as objects", async () => {
     for (const d of decls) {
       const provider = d.kind === "folder" ? folderProvider : pageProvider;
@@ -57,8 +72,8 @@ describe("Port page and folder providers (against the emulator)", () => {
     assert.equal(stored.parent, PORTAL_PAGES.folder);
     assert.equal(stored.after, PORTAL_PAGES.overview);
     assert.deepEqual(stored.widgets, bodyOf(PORTAL_PAGES.environments).widgets, "widgets sent as JSON objects, not strings");
-    assert.equal(port.requestsTo("POST", "/v1/pages").length, 5);
-    assert.equal(port.requestsTo("POST", "/v1/sidebars/catalog/folders").length, 1);
+    assert.equal(port.requestsTo("POST", "/v1/pages").filter((r) => r.status !== 401).length, 5);
+    assert.equal(port.requestsTo("POST", "/v1/sidebars/catalog/folders").filter((r) => r.status !== 401).length, 1);
   });
 
   it("read returns the same canonical body create returned, so a fresh refresh shows no change", async () => {
@@ -166,5 +181,87 @@ describe("Port page and folder providers (against the emulator)", () => {
     port.reset();
     await folderProvider.create(inputs(PORTAL_PAGES.folder));
     await assert.rejects(pageProvider.create({ ...inputs(PORTAL_PAGES.environments), body: { ...bodyOf(PORTAL_PAGES.environments), after: undefined as never } }), /Blueprint with identifier "environment" was not found/);
+  });
+});
+
+describe("Port pages stored normalized by Port (emulator normalizePages)", () => {
+  let port: PortEmulator;
+  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
+  const inputs = (identifier: string, body = bodyOf(identifier)): PortObjectInputs => ({ baseUrl: port.url, identifier, body });
+
+  before(async () => {
+    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
+    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
+    port = await PortEmulator.start({ normalizePages: true });
+  });
+  after(async () => {
+    await port.stop();
+    if (saved.id === undefined) delete process.env.PORT_CLIENT_ID;
+    else process.env.PORT_CLIENT_ID = saved.id;
+    if (saved.secret === undefined) delete process.env.PORT_CLIENT_SECRET;
+    else process.env.PORT_CLIENT_SECRET = saved.secret;
+  });
+  beforeEach(async () => {
+    port.reset();
+    port.seed({ blueprints: CATALOG.map((b) => b.body) });
+    await folderProvider.create(inputs(PORTAL_PAGES.folder));
+  });
+
+  /** Create every declared page; Port stores them normalized. */
+  async function createAll(): Promise<Record<string, PortObjectInputs>> {
+    const outs: Record<string, PortObjectInputs> = {};
+    for (const d of decls.filter((x) => x.kind === "page")) outs[d.identifier] = (await pageProvider.create(inputs(d.identifier))).outs as PortObjectInputs;
+    return outs;
+  }
+
+  it("the emulator really stores them reordered (keys, dashboard widgets, column sets)", async () => {
+    await createAll();
+    const stored = port.state.pages.get(PORTAL_PAGES.overview)!;
+    const sent = bodyOf(PORTAL_PAGES.overview);
+    assert.notEqual(JSON.stringify(stored.widgets), JSON.stringify(sent.widgets));
+    const dash = (stored.widgets as JsonObject[])[0] as { widgets: { id: string }[] };
+    const sentDash = (sent.widgets as JsonObject[])[0] as { widgets: { id: string }[] };
+    assert.deepEqual(dash.widgets.map((w) => w.id), [...sentDash.widgets.map((w) => w.id)].reverse());
+  });
+
+  it("refresh and drift see no change in a page Port only normalized", async () => {
+    const outs = await createAll();
+    for (const [id, out] of Object.entries(outs)) {
+      const read = await pageProvider.read(id, out);
+      const diff = await pageProvider.diff(id, read.props as PortObjectInputs, inputs(id));
+      assert.equal(diff.changes, false, `${id}: perpetual diff`);
+    }
+    const live = [...port.state.pages.values()] as unknown as Record<string, unknown>[];
+    assert.deepEqual(pageDrift(decls.filter((d) => d.kind === "page").map((d) => bodyOf(d.identifier)), live, canonicalPage), []);
+  });
+
+  it("a real widget edit still shows: a retitled widget, a column order changed, a layout rearranged", async () => {
+    const outs = await createAll();
+    const edits: [string, (page: JsonObject) => void][] = [
+      ["widget title", (p) => (((p.widgets as JsonObject[])[0].widgets as JsonObject[])[0].title = "Edited in the UI")],
+      ["layout", (p) => ((p.widgets as JsonObject[])[0].layout as JsonValue[]).reverse()],
+    ];
+    for (const [what, edit] of edits) {
+      const page = port.state.pages.get(PORTAL_PAGES.overview)!;
+      const before = JSON.parse(JSON.stringify(page));
+      edit(page as unknown as JsonObject);
+      const read = await pageProvider.read(PORTAL_PAGES.overview, outs[PORTAL_PAGES.overview]);
+      assert.equal((await pageProvider.diff(PORTAL_PAGES.overview, read.props as PortObjectInputs, inputs(PORTAL_PAGES.overview))).changes, true, what);
+      port.state.pages.set(PORTAL_PAGES.overview, before);
+    }
+    // a table's column order (`order`) is meaningful; its `shown` set is not
+    const table = PORTAL_PAGES.environments;
+    const findTable = (w: JsonValue): JsonObject | undefined => {
+      if (Array.isArray(w)) return w.map(findTable).find(Boolean);
+      if (w && typeof w === "object") return (w as JsonObject).propertiesSettings ? (w as JsonObject) : findTable(Object.values(w as JsonObject) as JsonValue[]);
+      return undefined;
+    };
+    const settings = findTable(port.state.pages.get(table)!.widgets as JsonValue)!.propertiesSettings as { order: string[]; shown: string[] };
+    settings.shown.reverse();
+    let read = await pageProvider.read(table, outs[table]);
+    assert.equal((await pageProvider.diff(table, read.props as PortObjectInputs, inputs(table))).changes, false, "shown is a set");
+    settings.order.reverse();
+    read = await pageProvider.read(table, outs[table]);
+    assert.equal((await pageProvider.diff(table, read.props as PortObjectInputs, inputs(table))).changes, true, "order is the column order");
   });
 });

@@ -132,6 +132,17 @@ describe("Port emulator", () => {
       assert.deepEqual(img.relations.product, { target: "product", required: true, many: false });
     });
 
+    it("adds a catalog page per blueprint unless created with create_catalog_page=false, and drops it with the blueprint", async () => {
+      await call("POST", "/v1/blueprints", product);
+      assert.equal(port.state.pages.get("product")?.type, "blueprint-entities", "Port's default: a page of the blueprint's entities");
+      assert.equal(port.state.pages.get("product")?.blueprint, "product");
+      await call("POST", "/v1/blueprints?create_catalog_page=false", image);
+      assert.equal(port.state.pages.has("image"), false);
+      await call("DELETE", "/v1/blueprints/image");
+      await call("DELETE", "/v1/blueprints/product");
+      assert.equal(port.state.pages.size, 0);
+    });
+
     it("answers 404 not_found for a missing blueprint or relation target", async () => {
       const missing = await call("GET", "/v1/blueprints/nope");
       assert.equal(missing.status, 404);
@@ -431,10 +442,14 @@ describe("Port emulator", () => {
     beforeEach(() => port.seed({ blueprints: [product] }));
 
     it("stores pages in folders with their widgets, and guards placement", async () => {
-      assert.equal((await call("POST", "/v1/sidebars/catalog/folders", { identifier: "platform", title: "Platform" })).status, 201);
+      const folder = await call("POST", "/v1/sidebars/catalog/folders", { identifier: "platform", title: "Platform" });
+      assert.equal(folder.status, 201);
+      assert.deepEqual(folder.body, { ok: true, identifier: "platform" }, "folder create answers the identifier only");
       const widgets = [{ id: "w1", type: "markdown", markdown: "# Hi" }];
-      const page = await call("POST", "/v1/pages", { identifier: "products", type: "blueprint-entities", blueprint: "product", parent: "platform", widgets });
-      assert.equal(page.status, 201);
+      const created = await call("POST", "/v1/pages", { identifier: "products", type: "blueprint-entities", blueprint: "product", parent: "platform", widgets });
+      assert.equal(created.status, 201);
+      assert.deepEqual(created.body, { ok: true, identifier: "products" }, "page create answers the identifier only");
+      const page = await call("GET", "/v1/pages/products");
       assert.deepEqual(page.body.page.widgets, widgets);
       assert.ok(page.body.page.createdAt);
       assert.equal((await call("POST", "/v1/pages", { identifier: "x", type: "dashboard", parent: "nowhere" })).status, 404);
@@ -445,7 +460,8 @@ describe("Port emulator", () => {
       assert.equal((await call("DELETE", "/v1/sidebars/catalog/folders/platform")).status, 422);
       const put = await call("PUT", "/v1/pages/products", { type: "dashboard", title: "Products", widgets: [] });
       assert.equal(put.status, 200);
-      assert.equal(put.body.page.createdAt, page.body.page.createdAt);
+      assert.deepEqual(put.body, { ok: true, identifier: "products" }, "page PUT answers the identifier only");
+      assert.equal((await call("GET", "/v1/pages/products")).body.page.createdAt, page.body.page.createdAt);
       assert.equal((await call("DELETE", "/v1/pages/products")).status, 200);
       assert.equal((await call("DELETE", "/v1/sidebars/catalog/folders/platform")).status, 200);
     });
@@ -505,5 +521,62 @@ describe("Port emulator", () => {
         await limited.stop();
       }
     });
+  });
+});
+
+describe("Port emulator: reads shaped by apispec.json's 200 response schemas", () => {
+  let port: PortEmulator;
+  let sets: PortEmulator;
+  const { call, forgetToken } = client(() => port);
+  const setsClient = client(() => sets);
+
+  before(async () => {
+    port = await PortEmulator.start();
+    sets = await PortEmulator.start({ reorderSets: true });
+  });
+  after(async () => {
+    await port.stop();
+    await sets.stop();
+  });
+  beforeEach(() => {
+    port.reset();
+    sets.reset();
+    forgetToken();
+    setsClient.forgetToken();
+  });
+
+  it("drops a field the schema does not declare where it says additionalProperties: false, keeps the declared ones", async () => {
+    port.seed({ blueprints: [product] });
+    (port.state.blueprints.get("product")!.schema as unknown as Record<string, unknown>).undeclared = "dropped by the serializer";
+    const bp = (await call("GET", "/v1/blueprints/product")).body.blueprint;
+    assert.equal("undeclared" in bp.schema, false);
+    assert.deepEqual(bp.schema.required, []);
+    // a property object declares no additionalProperties: JSON-Schema keywords such as enum come back
+    assert.deepEqual(bp.schema.properties.tier.enum, ["gold", "silver"]);
+    const list = (await call("GET", "/v1/blueprints")).body.blueprints;
+    assert.equal("undeclared" in list[0].schema, false);
+  });
+
+  it("answers an entity read with the declared fields only (no blueprint, no audit fields)", async () => {
+    port.seed({ blueprints: [product], entities: { product: [{ identifier: "billing", title: "Billing", properties: { tier: "gold" } }] } });
+    assert.ok(port.presentEntity("product", "billing")!.createdAt, "stored with audit fields");
+    const entity = (await call("GET", "/v1/blueprints/product/entities/billing")).body.entity;
+    assert.deepEqual(Object.keys(entity).sort(), ["icon", "identifier", "properties", "relations", "team", "title"].filter((k) => k in entity).sort());
+    assert.equal(entity.blueprint, undefined);
+    assert.equal(entity.createdAt, undefined);
+    assert.equal(entity.properties.tier, "gold");
+  });
+
+  it("the shaper picks the anyOf branch that validates (ownership Direct keeps its title)", async () => {
+    port.seed({ blueprints: [{ ...product, ownership: { type: "Direct", title: "Owners" } }] });
+    const bp = (await call("GET", "/v1/blueprints/product")).body.blueprint;
+    assert.deepEqual(bp.ownership, { type: "Direct", title: "Owners" });
+  });
+
+  it("with reorderSets, string sets come back in another order than stored", async () => {
+    sets.seed({ blueprints: [{ ...product, schema: { ...product.schema, required: ["description", "tier"] } }] });
+    const bp = (await setsClient.call("GET", "/v1/blueprints/product")).body.blueprint;
+    assert.deepEqual(bp.schema.required, ["tier", "description"]);
+    assert.deepEqual(sets.blueprint("product")!.schema.required, ["description", "tier"]);
   });
 });

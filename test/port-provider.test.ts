@@ -56,6 +56,65 @@ describe("Port providers against the Port emulator", function () {
       }
     });
 
+    it("creates blueprints without Port's automatic catalog page (the stack declares its pages)", async () => {
+      await createCatalogBlueprints();
+      const posts = port.requestsTo("POST", /^\/v1\/blueprints$/).filter((r) => r.status === 201);
+      assert.equal(posts.length, CATALOG.length);
+      for (const r of posts) assert.equal(new URLSearchParams(r.query).get("create_catalog_page"), "false");
+      assert.deepEqual([...port.state.pages.keys()], [], "no stray sidebar page");
+    });
+
+    describe("a blueprint that holds entities (pipelines wrote images)", () => {
+      async function withImages(n: number): Promise<Record<string, PortObjectInputs>> {
+        const outs = await createCatalogBlueprints();
+        await upsert(port, product.identifier, { identifier: "billing", title: "Billing" });
+        for (let i = 0; i < n; i++) await upsert(port, image.identifier, { identifier: `svc-${i}`, title: `svc ${i}`, relations: { product: "billing" } });
+        return outs;
+      }
+
+      it("destroy is refused with the blueprint's name, its entity count and the switch, never Port's raw error; nothing is deleted", async () => {
+        const outs = await withImages(3);
+        await assert.rejects(blueprintProvider.delete(image.identifier, outs[image.identifier]), (e: Error) => {
+          assert.match(e.message, /blueprint "image" holds 3 entities/);
+          assert.match(e.message, /developer-portal:port\.deleteEntitiesWithBlueprints/);
+          assert.doesNotMatch(e.message, /HTTP 422|Port DELETE/);
+          return true;
+        });
+        assert.ok(port.blueprint(image.identifier));
+        assert.equal(port.entities(image.identifier).length, 3);
+      });
+
+      it("with deleteEntitiesWithBlueprint on, destroy deletes the entities (Port's all-entities route), then the blueprint", async () => {
+        const outs = await withImages(3);
+        const state = { ...outs[image.identifier], options: { allowPropertyTypeChange: false, deleteEntitiesWithBlueprint: true } };
+        // As destroy orders it: the blueprints relating to images go first.
+        for (const id of ["deployment", "environment"]) await blueprintProvider.delete(id, outs[id]);
+        await blueprintProvider.delete(image.identifier, state);
+        assert.equal(port.blueprint(image.identifier), undefined);
+        assert.equal(port.requestsTo("DELETE", "/v1/blueprints/image/all-entities").length, 1);
+      });
+
+      it("a replace is refused at preview (check) while the old blueprint holds entities, unless the switch is on", async () => {
+        const outs = await withImages(2);
+        const renamed = bpInputs({ ...clone(image.body), identifier: "container_image" });
+        const res = await blueprintProvider.check(outs[image.identifier], renamed);
+        assert.match(JSON.stringify(res.failures), /blueprint \\"image\\" holds 2 entities/);
+        const allowed = await blueprintProvider.check(outs[image.identifier], { ...renamed, options: { allowPropertyTypeChange: false, deleteEntitiesWithBlueprint: true } });
+        assert.equal(allowed.failures, undefined);
+        assert.equal(port.entities(image.identifier).length, 2, "a preview deletes nothing");
+      });
+
+      it("turning the switch on changes state only: no write to Port", async () => {
+        const outs = await withImages(1);
+        const writes = port.requests.filter((r) => r.method !== "GET").length;
+        const on = { ...bpInputs(image.body), options: { allowPropertyTypeChange: false, deleteEntitiesWithBlueprint: true } };
+        assert.equal((await blueprintProvider.diff(image.identifier, outs[image.identifier], on)).changes, true);
+        const updated = await blueprintProvider.update(image.identifier, outs[image.identifier], on);
+        assert.equal((updated.outs as PortObjectInputs).options?.deleteEntitiesWithBlueprint, true);
+        assert.equal(port.requests.filter((r) => r.method !== "GET").length, writes);
+      });
+    });
+
     it("sees a title and enum edited in the Port UI on refresh", async () => {
       const outs = await createCatalogBlueprints();
       const live = clone(port.blueprint(environment.identifier)!) as unknown as { title: string; schema: { properties: Record<string, { enum?: string[] }> } };

@@ -25,6 +25,12 @@ function problems(raw: Record<string, unknown>): string[] {
 }
 
 describe("stack config", () => {
+  it("port.deleteEntitiesWithBlueprints is off unless set, and a misspelt key is refused", () => {
+    assert.equal(parseStackConfig(base()).port.deleteEntitiesWithBlueprints, false);
+    assert.equal(parseStackConfig({ ...base(), port: { orgId: "org_Test01", deleteEntitiesWithBlueprints: true } }).port.deleteEntitiesWithBlueprints, true);
+    assert.ok(problems({ ...base(), port: { orgId: "org_Test01", deleteEntitiesWithBlueprint: true } }).length > 0);
+  });
+
   it("parses the example dev stack and fills defaults", () => {
     const { config } = pulumiConfigOf(path.resolve(__dirname, ".."), "dev");
     const cfg = parseStackConfig(configFromPulumi(config));

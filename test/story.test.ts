@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { deploymentIdentifier, imageIdentifier } from "../blueprints/identifiers";
 import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, IMAGE } from "../blueprints/vocabulary";
 import { pipelineProvider, projectProvider } from "../infra/codefresh/provider";
-import { pipelineDocument, stackPipelines } from "../pipelines";
+import { pipelineResourceInputs, stackPipelines } from "../pipelines";
 import { codefreshConfigSchema } from "../pipelines/config";
 import { AgentBundle, AgentWorld, startBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
@@ -56,8 +56,7 @@ describe("the whole story (DESIGN.md §1): CI → Port → agent → deploy pipe
     await projectProvider.create!({ baseUrl: world.cf.url, name: cf.project, tags: [] });
     const defs = stackPipelines(cf, world.port.url);
     for (const def of [...defs.ci, ...defs.deploy]) {
-      const document = pipelineDocument(cf.project, def);
-      await pipelineProvider.create!({ baseUrl: world.cf.url, name: document.metadata.name, project: cf.project, document, yaml: document.metadata.originalYamlString });
+      await pipelineProvider.create!({ baseUrl: world.cf.url, ...pipelineResourceInputs(cf.project, def) });
     }
     // The platform team sets the encrypted Port credentials in Codefresh.
     for (const name of [CI, DEPLOY]) {

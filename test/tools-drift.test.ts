@@ -12,6 +12,7 @@ import { declareCatalog, portBaseUrl } from "../stacks/catalog-declaration";
 import { parseStackConfig, StackConfig } from "../stacks/config";
 import { CliIO, main } from "../tools/cli";
 import { runDrift } from "../tools/drift";
+import { pipelineDrift } from "../tools/drift/compare";
 import { declaredPages, declaredPipelines } from "../tools/drift/declarations";
 import { CodefreshEmulator, DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
@@ -243,5 +244,31 @@ describe("portal drift", function () {
     // Bulk search, paged by 1,000: four pages of environments, not 4,000 GETs.
     assert.equal(port.requestsTo("POST", "/v1/blueprints/environment/entities/search").length, 4);
     assert.equal(port.requests.filter((r) => r.method === "GET" && /\/entities\//.test(r.path)).length, 0);
+  });
+});
+
+describe("drift's pipeline comparison sees the order Codefresh runs", () => {
+  const spec = (hookSteps: string[], steps: string[]) => ({
+    stages: [],
+    steps: Object.fromEntries(steps.map((s) => [s, { image: "alpine:3.20", commands: [`echo ${s}`] }])),
+    hooks: { on_finish: { steps: Object.fromEntries(hookSteps.map((s) => [s, { image: "alpine:3.20", commands: [`echo ${s}`] }])) } },
+  });
+  const live = (s: object) => [{ metadata: { name: "developer-portal/x" }, spec: s }];
+
+  it("a reorder of a hook's steps in Codefresh is drift", () => {
+    const findings = pipelineDrift([{ name: "developer-portal/x", spec: spec(["a", "b"], ["clone", "build"]) }], live(spec(["b", "a"], ["clone", "build"])));
+    assert.equal(findings.length, 1);
+    assert.match(findings[0].detail, /hooks/);
+  });
+
+  it("a reorder of the main steps is drift, the same order is not", () => {
+    assert.match(pipelineDrift([{ name: "developer-portal/x", spec: spec([], ["clone", "build"]) }], live(spec([], ["build", "clone"])))[0].detail, /step order changed/);
+    assert.deepEqual(pipelineDrift([{ name: "developer-portal/x", spec: spec(["a", "b"], ["clone", "build"]) }], live(spec(["a", "b"], ["clone", "build"]))), []);
+  });
+
+  it("declares each pipeline's steps in the order its YAML gives them (what the provider sends)", () => {
+    const cfg = parseStackConfig({ port: { orgId: "org_Test1" }, products: [{ identifier: "billing", title: "Billing" }], codefresh: { services: [{ name: "billing-api", product: "billing", repository: "acme/billing-api" }] } });
+    const ci = declaredPipelines(cfg).find((p) => p.name.endsWith("/ci-billing-api"))!;
+    assert.deepEqual(Object.keys(ci.spec!.steps as object), ["clone", "build", "push"]);
   });
 });

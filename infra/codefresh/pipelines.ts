@@ -1,7 +1,7 @@
 // The Codefresh half of the stack: the project and every pipeline (CI per service, deploy, PR
 // preview, drift check), applied through the Codefresh dynamic providers.
 import * as pulumi from "@pulumi/pulumi";
-import { allPipelines, pipelineDocument, stackPipelines } from "../../pipelines";
+import { allPipelines, pipelineResourceInputs, stackPipelines } from "../../pipelines";
 import type { StackConfig } from "../../stacks/config";
 import { Pipeline, Project } from "./resources";
 
@@ -28,13 +28,14 @@ export class CodefreshPipelines extends pulumi.ComponentResource {
     const defs = stackPipelines(cf, args.portApiUrl);
     this.pipelines = {};
     const make = (def: (typeof defs.deploy)[number]) => {
-      const doc = pipelineDocument(cf.project, def);
+      // Steps travel in the YAML text only: the engine would sort them as object keys.
+      const inputs = pipelineResourceInputs(cf.project, def);
       const pipeline = new Pipeline(
         `${name}-${def.name}`,
-        { baseUrl: cf.url, name: doc.metadata.name, project: cf.project, document: doc as unknown as Record<string, unknown>, yaml: doc.metadata.originalYamlString },
+        { baseUrl: cf.url, name: inputs.name, project: cf.project, document: inputs.document as unknown as Record<string, unknown>, yaml: inputs.yaml },
         { parent: this, dependsOn: [this.project] },
       );
-      this.pipelines[doc.metadata.name] = pipeline;
+      this.pipelines[inputs.name] = pipeline;
       return pipeline;
     };
     const all = allPipelines(defs).map(make);

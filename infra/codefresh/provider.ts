@@ -24,12 +24,16 @@ export interface ProjectInputs {
 export interface PipelineInputs {
   readonly baseUrl: string;
   /** "<project>/<pipeline>". */
-  readonly name: string;
   readonly project: string;
-  /** The API document: {version, kind, metadata, spec}. */
-  readonly document: Json;
-  /** codefresh.yml as rendered (also written by synth). */
+  readonly name: string;
+  /**
+   * codefresh.yml: the only carrier of mode, fail_fast, stages, steps and hooks. The engine passes
+   * inputs as a protobuf Struct, which sorts object keys, and Codefresh runs `spec.steps` in key
+   * order: an object would arrive alphabetical, a string arrives as written.
+   */
   readonly yaml: string;
+  /** The rest of the API document: {version, kind, metadata, spec: {variables, contexts, triggers, …}}. */
+  readonly document: Json;
 }
 
 function apiKey(): string {
@@ -56,13 +60,18 @@ function sortedUnique(values: unknown): string[] {
   return Array.isArray(values) ? [...new Set(values.map(String))].sort() : [];
 }
 
-/** Object keys sorted recursively, except the children of `steps` maps (their order is the step order). */
-function stable(value: unknown, keepOrder = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => stable(v));
+/**
+ * Order-safe canonical JSON: object keys sorted recursively, except that a `steps` map becomes a
+ * list of [name, step] pairs in its own order (the run order), so comparing two canonical forms
+ * sees a reorder whatever the key order of the objects they were built from.
+ */
+function ordered(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => ordered(v));
   if (value === null || typeof value !== "object") return value;
   const entries = Object.entries(value as Json).filter(([, v]) => v !== undefined);
-  if (!keepOrder) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([k, v]) => [k, stable(v, k === "steps")]));
+  if (key === "steps") return entries.map(([name, step]) => [name, ordered(step)]);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, ordered(v, k)]));
 }
 
 // ---- projects ------------------------------------------------------------------------------
@@ -129,23 +138,39 @@ export const projectProvider: pulumi.dynamic.ResourceProvider = {
 
 // ---- pipelines -----------------------------------------------------------------------------
 
+/** `spec` keys that only the YAML may carry (pipelines/render.ts YAML_SPEC_KEYS; kept here so the serialized provider is self-contained). */
+const YAML_SPEC_KEYS = ["mode", "fail_fast", "stages", "steps", "hooks"];
+
 function pipelineInputsSchema() {
   const { z } = require("zod") as typeof import("zod");
+  const YAML = require("yaml") as typeof import("yaml");
   return z.object({
     baseUrl: z.url(),
     name: z.string().regex(/^[^/\s]+\/[^/\s]+$/, "<project>/<pipeline>"),
     project: z.string().min(1),
-    yaml: z.string().min(1),
+    yaml: z.string().min(1).superRefine((text, ctx) => {
+      let parsed: unknown;
+      try {
+        parsed = YAML.parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: `not valid YAML: ${(err as Error).message}` });
+        return;
+      }
+      const steps = (parsed as Json | null)?.steps;
+      if (steps === null || typeof steps !== "object" || Array.isArray(steps)) ctx.addIssue({ code: "custom", message: "codefresh.yml needs a `steps` mapping" });
+    }),
     document: z.object({
       version: z.literal("1.0"),
       kind: z.literal("pipeline"),
       metadata: z.object({ name: z.string(), project: z.string() }).loose(),
       spec: z.object({
-        steps: z.record(z.string(), z.unknown()),
         variables: z.array(z.object({ key: z.string().min(1), value: z.union([z.string(), z.number(), z.boolean()]), encrypted: z.boolean() })).default([]),
       }).loose(),
     }).loose(),
   }).loose().superRefine((v, ctx) => {
+    for (const k of YAML_SPEC_KEYS) {
+      if (k in v.document.spec) ctx.addIssue({ code: "custom", path: ["document"], message: `spec.${k} must travel in \`yaml\` only: the engine sorts object keys, and Codefresh runs steps in key order` });
+    }
     if (!v.name.startsWith(`${v.project}/`)) ctx.addIssue({ code: "custom", path: ["name"], message: `must start with the project "${v.project}/"` });
     if (v.document.metadata.name !== v.name) ctx.addIssue({ code: "custom", path: ["document"], message: "metadata.name must equal name" });
     if (v.document.metadata.project !== v.project) ctx.addIssue({ code: "custom", path: ["document"], message: "metadata.project must equal project" });
@@ -174,7 +199,7 @@ export function canonicalPipeline(doc: Json): Json {
   const metadata = (doc.metadata ?? {}) as Json;
   const spec = (doc.spec ?? {}) as Json;
   const labels = (metadata.labels ?? {}) as Json;
-  return stable({
+  return ordered({
     name: metadata.name,
     project: metadata.project,
     description: metadata.description ?? "",
@@ -192,6 +217,46 @@ export function canonicalPipeline(doc: Json): Json {
     triggers: (Array.isArray(spec.triggers) ? spec.triggers : []).map(ownTrigger),
     cronTriggers: (Array.isArray(spec.cronTriggers) ? spec.cronTriggers : []).map(ownTrigger),
   }) as Json;
+}
+
+/**
+ * The body sent to Codefresh: the YAML's mode, fail_fast, stages, steps and hooks (parsed with the
+ * `yaml` library, which keeps mapping order, so `spec.steps` is in the order written) plus the
+ * rest of the document, and the YAML itself as `originalYamlString` (kept for the UI; the server
+ * runs `spec`). What Codefresh's Terraform provider does with yq for the same reason.
+ */
+export function pipelineBody(inputs: { readonly yaml: string; readonly document: Json }): Json {
+  const YAML = require("yaml") as typeof import("yaml");
+  const parsed = (YAML.parse(inputs.yaml) ?? {}) as Json;
+  const document = inputs.document ?? {};
+  const metadata = { ...((document.metadata ?? {}) as Json) };
+  delete metadata.originalYamlString;
+  const rest = Object.fromEntries(Object.entries((document.spec ?? {}) as Json).filter(([k]) => !YAML_SPEC_KEYS.includes(k)));
+  return {
+    version: "1.0",
+    kind: "pipeline",
+    metadata: { ...metadata, originalYamlString: inputs.yaml },
+    spec: {
+      ...(parsed.mode !== undefined && { mode: parsed.mode }),
+      ...(parsed.fail_fast !== undefined && { fail_fast: parsed.fail_fast }),
+      stages: parsed.stages ?? [],
+      steps: parsed.steps ?? {},
+      hooks: parsed.hooks ?? {},
+      ...rest,
+    },
+  };
+}
+
+/** The runnable part of a live pipeline as codefresh.yml text: what Codefresh runs, in its order. */
+function runnableYaml(spec: Json): string {
+  const YAML = require("yaml") as typeof import("yaml");
+  const runnable: Json = { version: "1.0" };
+  if (spec.mode !== undefined) runnable.mode = spec.mode;
+  if (spec.fail_fast !== undefined) runnable.fail_fast = spec.fail_fast;
+  runnable.stages = Array.isArray(spec.stages) ? spec.stages : [];
+  runnable.steps = spec.steps ?? {};
+  runnable.hooks = spec.hooks ?? {};
+  return YAML.stringify(runnable, { lineWidth: 0 });
 }
 
 /**
@@ -222,11 +287,15 @@ function withKeptSecrets(desired: Json, current: Json | undefined, pipelineName 
   return { ...desired, spec: { ...spec, variables } };
 }
 
-/** Outputs: the inputs as the server now has them (encrypted values as our placeholders, never the secret). */
+/**
+ * Outputs: the inputs as the server now has them (encrypted values as our placeholders, never the
+ * secret), in the same order-safe shape: the live `spec.steps/stages/hooks` as YAML text, so a
+ * refresh sees a reorder made in Codefresh after the state has been through the engine.
+ */
 function pipelineOutputs(baseUrl: string, server: Json, previous: Partial<PipelineInputs>): Json {
   const metadata = (server.metadata ?? {}) as Json;
   const spec = (server.spec ?? {}) as Json;
-  const ours = new Map(variablesOf(previous.document?.spec as Json | undefined).map((v) => [v.key, v.value]));
+  const ours = new Map(variablesOf((previous.document?.spec ?? {}) as Json).map((v) => [v.key, v.value]));
   const document: Json = {
     version: "1.0",
     kind: "pipeline",
@@ -235,14 +304,8 @@ function pipelineOutputs(baseUrl: string, server: Json, previous: Partial<Pipeli
       project: metadata.project,
       description: metadata.description ?? "",
       labels: { tags: sortedUnique(((metadata.labels ?? {}) as Json).tags) },
-      ...(typeof metadata.originalYamlString === "string" && { originalYamlString: metadata.originalYamlString }),
     },
     spec: {
-      ...(spec.mode !== undefined && { mode: spec.mode }),
-      ...(spec.fail_fast !== undefined && { fail_fast: spec.fail_fast }),
-      stages: spec.stages ?? [],
-      steps: spec.steps ?? {},
-      hooks: spec.hooks ?? {},
       variables: variablesOf(spec).map((v) => (v.encrypted ? { ...v, value: ours.get(v.key) ?? MASKED } : v)),
       contexts: Array.isArray(spec.contexts) ? spec.contexts : [],
       triggers: (Array.isArray(spec.triggers) ? spec.triggers : []).map(ownTrigger),
@@ -255,9 +318,9 @@ function pipelineOutputs(baseUrl: string, server: Json, previous: Partial<Pipeli
     name: metadata.name,
     project: metadata.project,
     document,
-    yaml: typeof metadata.originalYamlString === "string" ? metadata.originalYamlString : previous.yaml ?? "",
-    pipelineId: metadata.id,
-    revision: metadata.revision,
+    yaml: runnableYaml(spec),
+    pipelineId: String(metadata.id),
+    ...(metadata.revision !== undefined && { revision: metadata.revision }),
   };
 }
 
@@ -272,15 +335,18 @@ export const pipelineProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Json, news: Json) {
     const replaces = ["baseUrl", "name", "project"].filter((k) => olds[k] !== news[k]);
-    const docChanged = JSON.stringify(canonicalPipeline((olds.document ?? {}) as Json)) !== JSON.stringify(canonicalPipeline((news.document ?? {}) as Json));
-    const yamlChanged = olds.yaml !== news.yaml;
-    return { changes: replaces.length > 0 || docChanged || yamlChanged, replaces, deleteBeforeReplace: false };
+    const body = (v: Json) => canonicalPipeline(pipelineBody({ yaml: String(v.yaml ?? ""), document: (v.document ?? {}) as Json }));
+    const docChanged = JSON.stringify(body(olds)) !== JSON.stringify(body(news));
+    // State written by the provider that sent `spec.steps` as an object: Codefresh got them in
+    // alphabetical order (the engine sorts keys), whatever that state's YAML says. Send them again.
+    const sentSorted = ((olds.document as Json | undefined)?.spec as Json | undefined)?.steps !== undefined;
+    return { changes: replaces.length > 0 || docChanged || sentSorted, replaces, deleteBeforeReplace: false };
   },
 
   async create(inputs: PipelineInputs) {
     const cf = client(inputs.baseUrl);
     const existing = await cf.getPipeline(inputs.name, { decryptVariables: true });
-    const body = withKeptSecrets(inputs.document, existing, inputs.name);
+    const body = withKeptSecrets(pipelineBody(inputs), existing, inputs.name);
     // Adopted when it exists: a create that failed after Codefresh stored the pipeline is re-runnable.
     const doc = existing
       ? await cf.replacePipeline(String((existing.metadata as Json).id), body)
@@ -301,7 +367,7 @@ export const pipelineProvider: pulumi.dynamic.ResourceProvider = {
     const current = await cf.getPipeline(id, { decryptVariables: true });
     if (!current) throw new Error(`Codefresh pipeline ${news.name} (${id}) no longer exists: run \`pulumi refresh\` and it is recreated on the next up`);
     // PUT skips the revision check (the stack owns the pipeline), so there is no 4204 conflict.
-    const doc = await cf.replacePipeline(id, withKeptSecrets(news.document, current, news.name));
+    const doc = await cf.replacePipeline(id, withKeptSecrets(pipelineBody(news), current, news.name));
     return { outs: pipelineOutputs(news.baseUrl, doc, news) };
   },
 

@@ -27,9 +27,12 @@ export interface PipelineArgs {
   /** Full name "<project>/<pipeline>". */
   readonly name: pulumi.Input<string>;
   readonly project: pulumi.Input<string>;
-  /** The API pipeline document (pipelines/render.ts pipelineDocument). */
+  /** The API document without what the YAML carries (pipelines/render.ts pipelineResourceInputs). */
   readonly document: pulumi.Input<Record<string, unknown>>;
-  /** The rendered codefresh.yml (synth writes it to codefresh/pipelines/<project>/<name>.yml). */
+  /**
+   * The rendered codefresh.yml: the only carrier of steps, stages and hooks, whose order the
+   * engine would lose in an object (synth writes it to codefresh/pipelines/<project>/<name>.yml).
+   */
   readonly yaml: pulumi.Input<string>;
 }
 

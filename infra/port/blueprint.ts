@@ -2,7 +2,7 @@
 // dropping the property (and every entity's value) and adding it again, so it is refused at
 // preview time unless the stack explicitly allows the data loss.
 import * as pulumi from "@pulumi/pulumi";
-import type { PortClient } from "../../clients/port";
+import { PortApiError, type PortClient } from "../../clients/port";
 import { canonicalAggregations, canonicalBlueprint, JsonObject } from "./canonical";
 import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
 
@@ -58,14 +58,61 @@ async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news:
   return (await client.replaceBlueprint(news.identifier, body)) as JsonObject;
 }
 
+/** The stack switch that lets a blueprint's entities go with it (stacks/config.ts). */
+const DELETE_ENTITIES_KEY = "developer-portal:port.deleteEntitiesWithBlueprints";
+
+function holdsEntities(identifier: string, count: number, what: string): string {
+  return (
+    `blueprint "${identifier}" holds ${count} entit${count === 1 ? "y" : "ies"} (written by pipelines or by hand), and Port refuses to ${what} a blueprint that holds entities. ` +
+    `To delete them with it, set ${DELETE_ENTITIES_KEY} to true and run \`pulumi up\` first (the switch is read from state); or delete or move them in Port.`
+  );
+}
+
+/** Replacing deletes the old blueprint first: refused at preview while it holds entities, unless allowed. */
+async function checkReplaceBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<CheckFailure[]> {
+  if (news.options?.deleteEntitiesWithBlueprint) return [];
+  const count = await client.countEntities(olds.identifier);
+  if (!count) return [];
+  return [{ property: "identifier", reason: holdsEntities(olds.identifier, count, "replace (delete, then create)") }];
+}
+
+/**
+ * Delete, with the entities when the switch allows it. Port answers `has_dependents` to a blueprint
+ * that still holds entities; that is said here in the stack's words, with the count.
+ */
+async function removeBlueprint(client: PortClient, identifier: string, props: PortObjectInputs): Promise<void> {
+  const count = await client.countEntities(identifier);
+  if (count === undefined) return; // already gone
+  if (count > 0) {
+    if (!props.options?.deleteEntitiesWithBlueprint) throw new Error(holdsEntities(identifier, count, "delete"));
+    await client.deleteAllEntities(identifier);
+    // Port deletes them as a migration ("may take a few seconds"): wait until none is left.
+    for (let attempt = 0; ; attempt++) {
+      const left = await client.countEntities(identifier);
+      if (!left) break;
+      if (attempt >= 60) throw new Error(`blueprint "${identifier}": ${left} entities were still being deleted after 2 minutes; run the destroy again`);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+  try {
+    await client.deleteBlueprint(identifier);
+  } catch (err) {
+    if (!(err instanceof PortApiError) || !/has_dependents/.test(`${err.code} ${err.portMessage}`)) throw err;
+    const left = await client.countEntities(identifier);
+    if (left) throw new Error(holdsEntities(identifier, left, "delete"));
+    throw new Error(`Port refused to delete blueprint "${identifier}": ${err.portMessage} (another blueprint still relates to it, or it is still in use)`);
+  }
+}
+
 export const blueprintProvider = new PortObjectProvider({
   kind: "blueprint",
   get: (client, id) => client.getBlueprint(id) as Promise<JsonObject | undefined>,
   create: (client, body) => client.createBlueprint(body) as Promise<JsonObject>,
   replace: (client, id, body) => client.replaceBlueprint(id, body) as Promise<JsonObject>,
-  remove: (client, id) => client.deleteBlueprint(id),
+  remove: removeBlueprint,
   canonical: canonicalBlueprint,
   checkChange: checkTypeChanges,
+  checkReplace: checkReplaceBlueprint,
   update: updateBlueprint,
 });
 
@@ -127,6 +174,8 @@ export interface PortBlueprintArgs {
   readonly body: JsonObject;
   /** Accept dropping a property whose type changes (Port loses its values). */
   readonly allowPropertyTypeChange?: boolean;
+  /** Delete the blueprint's entities with it on destroy or replace (otherwise refused, with the count). */
+  readonly deleteEntitiesWithBlueprint?: boolean;
 }
 
 export class PortBlueprint extends pulumi.dynamic.Resource {
@@ -137,7 +186,13 @@ export class PortBlueprint extends pulumi.dynamic.Resource {
     super(
       blueprintProvider,
       name,
-      { baseUrl: args.baseUrl, identifier: String(args.body.identifier), body: args.body, options: { allowPropertyTypeChange: args.allowPropertyTypeChange ?? false } },
+      {
+        baseUrl: args.baseUrl,
+        identifier: String(args.body.identifier),
+        body: args.body,
+        // The delete switch only when on, so existing state (without it) shows no change.
+        options: { allowPropertyTypeChange: args.allowPropertyTypeChange ?? false, ...(args.deleteEntitiesWithBlueprint && { deleteEntitiesWithBlueprint: true }) },
+      },
       opts,
       "port",
       "Blueprint",

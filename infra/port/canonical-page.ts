@@ -21,16 +21,38 @@ function isEmptyDefault(v: JsonValue): boolean {
   return keys.every((k) => k === "combinator" || k === "rules") && Array.isArray(v.rules) && v.rules.length === 0 && (v.combinator === undefined || v.combinator === "and");
 }
 
-/** Recursively drop server fields and "nothing" defaults from widget JSON; arrays keep their order. */
-function pruneWidget(value: JsonValue): JsonValue | undefined {
-  if (Array.isArray(value)) return value.map((v) => pruneWidget(v) ?? null);
+/**
+ * String lists that are sets: which columns a table shows (`shown`; the display order is in
+ * `order`) and which are hidden. Port may store them in another order; the order means nothing.
+ */
+const STRING_SETS = ["shown", "hidden", "hiddenBlueprints"];
+
+/** Every element an object with a string `id`: a collection whose placement lives elsewhere (`layout`). */
+function isIdCollection(list: JsonValue[]): list is JsonObject[] {
+  return list.length > 1 && list.every((v) => isObject(v) && typeof v.id === "string");
+}
+
+/**
+ * Recursively drop server fields and "nothing" defaults from widget JSON, and undo what Port's
+ * normalization may do to it when storing a page: object keys reordered (sortKeys, in
+ * canonicalPage), widgets of a dashboard reordered (they are placed by `layout`, which keeps its
+ * order, so they are compared sorted by id) and string sets reordered. Every other array keeps its
+ * order: layout rows and columns, column `order`, sort and rule lists are meaningful as written.
+ */
+function pruneWidget(value: JsonValue, key?: string): JsonValue | undefined {
+  if (Array.isArray(value)) {
+    const list = value.map((v) => pruneWidget(v) ?? null);
+    if (key !== undefined && STRING_SETS.includes(key) && list.every((v) => typeof v === "string")) return [...(list as string[])].sort();
+    if (isIdCollection(list)) return [...list].sort((a, b) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0));
+    return list;
+  }
   if (!isObject(value)) return value;
   const out: JsonObject = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (["createdAt", "createdBy", "updatedAt", "updatedBy"].includes(key)) continue;
-    const pruned = pruneWidget(v);
+  for (const [k, v] of Object.entries(value)) {
+    if (["createdAt", "createdBy", "updatedAt", "updatedBy"].includes(k)) continue;
+    const pruned = pruneWidget(v, k);
     if (pruned === undefined || pruned === null || isEmptyDefault(pruned)) continue;
-    out[key] = pruned;
+    out[k] = pruned;
   }
   return out;
 }
@@ -45,7 +67,7 @@ export function canonicalPage(input: unknown): JsonObject {
     const v = page[key];
     if (v === undefined || v === null) continue;
     if (key === "widgets" || key === "pageFilters") {
-      const list = Array.isArray(v) ? v.map((w) => pruneWidget(w) ?? {}) : [];
+      const list = Array.isArray(v) ? (pruneWidget(v, key) as JsonValue[]) : [];
       if (list.length > 0) out[key] = list;
       continue;
     }

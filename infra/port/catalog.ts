@@ -24,6 +24,8 @@ export interface PortCatalogArgs {
   readonly entitySets: readonly EntitySetDeclaration[];
   /** Accept dropping properties whose type changes. */
   readonly allowPropertyTypeChange?: boolean;
+  /** Delete a blueprint's entities with it on destroy or replace. */
+  readonly deleteEntitiesWithBlueprints?: boolean;
 }
 
 export class PortCatalog extends pulumi.ComponentResource {
@@ -48,7 +50,7 @@ export class PortCatalog extends pulumi.ComponentResource {
       });
       const resource = new PortBlueprint(
         `${name}-blueprint-${bp.identifier}`,
-        { baseUrl: args.baseUrl, body: bp.body as unknown as JsonObject, allowPropertyTypeChange: args.allowPropertyTypeChange },
+        { baseUrl: args.baseUrl, body: bp.body as unknown as JsonObject, allowPropertyTypeChange: args.allowPropertyTypeChange, deleteEntitiesWithBlueprint: args.deleteEntitiesWithBlueprints },
         { parent: this, dependsOn: deps },
       );
       this.blueprints[bp.identifier] = resource;

@@ -27,14 +27,18 @@ export interface ObjectKind {
   /** Human name used in messages ("blueprint"). */
   readonly kind: string;
   get(client: PortClient, identifier: string): Promise<JsonObject | undefined>;
-  create(client: PortClient, body: JsonObject): Promise<JsonObject>;
-  replace(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject>;
-  remove(client: PortClient, identifier: string): Promise<void>;
+  /** The stored object, or undefined when Port answers the identifier only (then it is read back). */
+  create(client: PortClient, body: JsonObject): Promise<JsonObject | undefined>;
+  replace(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject | undefined>;
+  /** `props` are the resource's state (its options decide, e.g., whether entities go too). */
+  remove(client: PortClient, identifier: string, props: PortObjectInputs): Promise<void>;
   canonical(body: unknown): JsonObject;
   /** Extra validation of a change, run at preview time. */
   checkChange?(olds: PortObjectInputs | undefined, news: PortObjectInputs): CheckFailure[];
+  /** Preview-time check of a replacement (delete-before-replace) against the live object. */
+  checkReplace?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<CheckFailure[]>;
   /** Replaces `replace` for updates that need more than one call. */
-  update?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject>;
+  update?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject | undefined>;
 }
 
 export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
@@ -53,6 +57,8 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
     }
     const previous = olds && olds.identifier ? (olds as PortObjectInputs) : undefined;
     failures.push(...(this.kind.checkChange?.(previous, news) ?? []));
+    const replacing = previous && (previous.identifier !== news.identifier || previous.baseUrl !== news.baseUrl);
+    if (replacing && this.kind.checkReplace) failures.push(...(await this.kind.checkReplace(this.connection.client(previous.baseUrl), previous, news)));
     return failures.length > 0 ? { failures } : { inputs: news };
   }
 
@@ -78,7 +84,7 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
    */
   async create(inputs: PortObjectInputs): Promise<pulumi.dynamic.CreateResult> {
     const client = this.connection.client(inputs.baseUrl);
-    let stored: JsonObject;
+    let stored: JsonObject | undefined;
     try {
       stored = await this.kind.create(client, inputs.body);
     } catch (err) {
@@ -91,7 +97,7 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
       if (failures.length > 0) throw new Error(`cannot adopt the existing ${this.kind.kind} "${inputs.identifier}": ${failures.map((f) => f.reason).join(" ")}`);
       stored = this.kind.update ? await this.kind.update(client, adopted, inputs) : await this.kind.replace(client, inputs.identifier, inputs.body);
     }
-    return { id: inputs.identifier, outs: this.outputs(inputs, stored) };
+    return { id: inputs.identifier, outs: this.outputs(inputs, await this.orReadBack(client, inputs.identifier, stored)) };
   }
 
   async read(id: string, props: PortObjectInputs): Promise<pulumi.dynamic.ReadResult> {
@@ -103,12 +109,25 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
 
   async update(id: string, olds: PortObjectInputs, news: PortObjectInputs): Promise<pulumi.dynamic.UpdateResult> {
     const client = this.connection.client(news.baseUrl);
-    const stored = this.kind.update ? await this.kind.update(client, olds, news) : await this.kind.replace(client, id, news.body);
-    return { outs: this.outputs(news, stored) };
+    // Only a switch changed (options live in state, e.g. for destroy): nothing to send to Port.
+    const bodyChanged = !deepEqual(this.kind.canonical(olds.body), this.kind.canonical(news.body));
+    const stored = !bodyChanged ? undefined : this.kind.update ? await this.kind.update(client, olds, news) : await this.kind.replace(client, id, news.body);
+    return { outs: this.outputs(news, await this.orReadBack(client, id, stored)) };
   }
 
   async delete(id: string, props: PortObjectInputs): Promise<void> {
-    await this.kind.remove(this.connection.client(props.baseUrl), id);
+    await this.kind.remove(this.connection.client(props.baseUrl), id, props);
+  }
+
+  /**
+   * Port answers some writes (page and folder create, page PUT) with `{ok, identifier}` only: the
+   * write happened, so never repeat it; read the object back as Port's Terraform provider does.
+   */
+  private async orReadBack(client: PortClient, identifier: string, stored: JsonObject | undefined): Promise<JsonObject> {
+    if (stored) return stored;
+    const live = await this.kind.get(client, identifier);
+    if (!live) throw new Error(`Port accepted the ${this.kind.kind} "${identifier}" but a read right after finds no such ${this.kind.kind}; run \`pulumi refresh\` and retry`);
+    return live;
   }
 
   /** Outputs carry Port's stored object in canonical form, so refresh and diff compare like with like. */

@@ -9,9 +9,10 @@ import { PortObjectProvider } from "./object-provider";
 export const pageProvider = new PortObjectProvider({
   kind: "page",
   get: (client, id) => client.getPage(id) as Promise<JsonObject | undefined>,
-  create: (client, body) => client.createPage(body) as Promise<JsonObject>,
+  // Port answers page POST and PUT with {ok, identifier}: the provider reads the page back.
+  create: (client, body) => client.createPage(body) as Promise<JsonObject | undefined>,
   // PUT replaces the page: widgets Port holds but the body lacks are gone, as declared.
-  replace: (client, id, body) => client.replacePage(id, body) as Promise<JsonObject>,
+  replace: (client, id, body) => client.replacePage(id, body) as Promise<JsonObject | undefined>,
   remove: (client, id) => client.deletePage(id),
   canonical: canonicalPage,
 });
@@ -19,8 +20,8 @@ export const pageProvider = new PortObjectProvider({
 export const folderProvider = new PortObjectProvider({
   kind: "folder",
   get: (client, id) => client.getFolder(id) as Promise<JsonObject | undefined>,
-  create: (client, body) => client.createFolder(body) as Promise<JsonObject>,
-  replace: (client, id, body) => client.updateFolder(id, body) as Promise<JsonObject>,
+  create: (client, body) => client.createFolder(body) as Promise<JsonObject | undefined>,
+  replace: (client, id, body) => client.updateFolder(id, body) as Promise<JsonObject | undefined>,
   remove: (client, id) => client.deleteFolder(id),
   canonical: canonicalFolder,
 });

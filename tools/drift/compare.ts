@@ -121,11 +121,23 @@ export function entityDrift(blueprint: string, declared: readonly DeclaredEntity
   return out;
 }
 
-/** The part of a pipeline Codefresh runs: steps (in order), stages and hooks. */
+/**
+ * Nested `steps` maps (hook steps, parallel steps) as [name, step] lists in their own order, the
+ * rest with sorted keys: comparisons (which ignore key order) then see a reorder as a change.
+ */
+function withStepOrder(value: unknown, key?: string): JsonValue {
+  if (Array.isArray(value)) return value.map((v) => withStepOrder(v));
+  if (value === null || typeof value !== "object") return value as JsonValue;
+  if (key === "steps") return Object.entries(value).map(([name, step]) => [name, withStepOrder(step)]);
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, withStepOrder((value as Record<string, unknown>)[k], k)])) as JsonObject;
+}
+
+/** The part of a pipeline Codefresh runs: steps (in order), stages and hooks (their steps in order too). */
 export function runnableSpec(spec: unknown): JsonObject {
   const s = z.object({ stages: z.array(z.unknown()).optional(), steps: z.record(z.string(), z.unknown()).optional(), hooks: z.record(z.string(), z.unknown()).optional() }).loose().parse(spec ?? {});
-  // Not sortKeys on steps: their key order is the run order.
-  return { stages: (s.stages ?? []) as JsonValue[], steps: (s.steps ?? {}) as JsonObject, hooks: sortKeys(s.hooks ?? {}) as JsonObject };
+  // Not sorted: the key order of `steps` is the run order (pipelineChange compares it).
+  const steps = Object.fromEntries(Object.entries(s.steps ?? {}).map(([name, step]) => [name, withStepOrder(step)]));
+  return { stages: (s.stages ?? []) as JsonValue[], steps: steps as JsonObject, hooks: withStepOrder(s.hooks ?? {}) as JsonObject };
 }
 
 export function declaredSpec(p: DeclaredPipeline): JsonObject {

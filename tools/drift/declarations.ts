@@ -3,17 +3,21 @@
 import { canonicalPage } from "../../infra/port/canonical-page";
 import type { JsonObject } from "../../infra/port/canonical";
 import { declarePages } from "../../pages";
-import { allPipelines, pipelineDocument, stackPipelines } from "../../pipelines";
+import { pipelineBody } from "../../infra/codefresh/provider";
+import { allPipelines, pipelineResourceInputs, stackPipelines } from "../../pipelines";
 import { portBaseUrl } from "../../stacks/catalog-declaration";
 import type { StackConfig } from "../../stacks/config";
 import type { DeclaredPipeline } from "./compare";
 
-/** Every pipeline of the stack as "project/name" and the spec Codefresh receives. */
+/**
+ * Every pipeline of the stack as "project/name" and the spec Codefresh receives: built by the
+ * provider's own pipelineBody from the resource inputs, so the step order compared is the one sent.
+ */
 export function declaredPipelines(cfg: StackConfig): DeclaredPipeline[] {
   const project = cfg.codefresh.project;
   return allPipelines(stackPipelines(cfg.codefresh, portBaseUrl(cfg))).map((def) => {
-    const doc = pipelineDocument(project, def);
-    return { name: doc.metadata.name, spec: doc.spec };
+    const inputs = pipelineResourceInputs(project, def);
+    return { name: inputs.name, spec: pipelineBody(inputs as unknown as { yaml: string; document: Record<string, unknown> }).spec as Record<string, unknown> };
   });
 }
 

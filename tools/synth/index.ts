@@ -3,6 +3,7 @@
 // catalog overview — so people and CI can review a change without credentials or the CLI.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pipelineBody } from "../../infra/codefresh/provider";
 import { PROJECT, SECRET_KEYS } from "../../stacks/config";
 import { readStackFile } from "../../stacks/stack-file";
 import { installMocks, maskSecrets, RecordedResource } from "./mock-runtime";
@@ -68,6 +69,17 @@ function prepareOutDir(outDir: string): void {
   fs.mkdirSync(outDir, { recursive: true });
 }
 
+/**
+ * The request body a provider builds from its inputs, where it is not simply one input: a
+ * pipeline's body is assembled from its YAML (steps in YAML order, as Codefresh receives them).
+ * Built from the inputs as the engine delivered them (keys sorted), so it shows what really goes out.
+ */
+function sends(r: RecordedResource): { sends?: unknown } {
+  if (r.type !== "pulumi-nodejs:dynamic/codefresh:Pipeline") return {};
+  const inputs = r.inputs as { yaml?: unknown; document?: unknown };
+  return { sends: maskSecrets(pipelineBody({ yaml: String(inputs.yaml ?? ""), document: (inputs.document ?? {}) as Record<string, unknown> })) };
+}
+
 export async function synth(opts: SynthOptions): Promise<SynthResult> {
   const projectDir = path.resolve(opts.projectDir ?? process.cwd());
   const outDir = path.resolve(opts.out);
@@ -80,7 +92,7 @@ export async function synth(opts: SynthOptions): Promise<SynthResult> {
 
   prepareOutDir(outDir);
   const counts = await writeResourceFiles(outDir, run.resources, projectDir);
-  const resourceList = run.resources.map((r: RecordedResource) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn ?? [], inputs: maskSecrets(r.inputs) }));
+  const resourceList = run.resources.map((r: RecordedResource) => ({ type: r.type, name: r.name, parent: r.parent ?? null, dependsOn: r.dependsOn ?? [], inputs: maskSecrets(r.inputs), ...sends(r) }));
   fs.writeFileSync(path.join(outDir, "resources.json"), `${JSON.stringify(resourceList, null, 2)}\n`);
   fs.writeFileSync(path.join(outDir, "catalog.md"), renderCatalogMarkdown(run.resources, opts.stack));
   const files = Object.values(counts).reduce((a, b) => a + b, 0) + 2;

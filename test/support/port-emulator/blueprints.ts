@@ -93,7 +93,12 @@ export function getBlueprint(state: PortState, identifier: string): Blueprint {
   return bp;
 }
 
-export function createBlueprint(state: PortState, body: unknown): Blueprint {
+/**
+ * `catalogPage`: POST /v1/blueprints takes `create_catalog_page` (default true, apispec.json) and
+ * then adds a sidebar page of the blueprint's entities. Its identifier is not documented: the
+ * blueprint's identifier is used here, so it collides with a declared page of that name.
+ */
+export function createBlueprint(state: PortState, body: unknown, opts: { catalogPage?: boolean } = {}): Blueprint {
   const parsed = parseBody(createBody, body);
   if (state.blueprints.has(parsed.identifier)) {
     throw new PortError(409, "identifier_taken", `A blueprint with identifier "${parsed.identifier}" already exists`);
@@ -101,6 +106,10 @@ export function createBlueprint(state: PortState, body: unknown): Blueprint {
   const bp = build(parsed, parsed.identifier, state.meta());
   check(state, bp);
   state.blueprints.set(bp.identifier, bp);
+  if (opts.catalogPage && !state.pages.has(bp.identifier) && !state.folders.has(bp.identifier)) {
+    state.pages.set(bp.identifier, { identifier: bp.identifier, type: "blueprint-entities", blueprint: bp.identifier, title: bp.title, ...state.meta() });
+    state.catalogPages.add(bp.identifier);
+  }
   return bp;
 }
 
@@ -161,6 +170,8 @@ export function deleteBlueprint(state: PortState, identifier: string, deleteActi
   }
   state.blueprints.delete(identifier);
   state.entities.delete(identifier);
+  // Its automatic catalog page goes with it.
+  if (state.catalogPages.delete(identifier)) state.pages.delete(identifier);
   if (deleteActions) {
     for (const [id, action] of state.actions) {
       if (action.trigger.blueprintIdentifier === identifier) state.actions.delete(id);
@@ -229,7 +240,7 @@ function check(state: PortState, bp: Blueprint, previous?: Blueprint): void {
 }
 
 export function registerBlueprintRoutes(router: PortRouter, state: PortState): void {
-  router.authed("POST", "/v1/blueprints", (req) => ok(201, { blueprint: clone(createBlueprint(state, req.body)) }));
+  router.authed("POST", "/v1/blueprints", (req) => ok(201, { blueprint: clone(createBlueprint(state, req.body, { catalogPage: req.query.get("create_catalog_page") !== "false" })) }));
   router.authed("GET", "/v1/blueprints", () => ok(200, { blueprints: [...state.blueprints.values()].map(clone) }));
   router.authed("GET", "/v1/blueprints/:id", (req) => ok(200, { blueprint: clone(getBlueprint(state, req.params.id)) }));
   router.authed("PUT", "/v1/blueprints/:id", (req) => ok(200, { blueprint: clone(replaceBlueprint(state, req.params.id, req.body)) }));

@@ -10,6 +10,7 @@ import { PortError, ok } from "./envelope";
 import { present, registerEntityRoutes, writeEntity } from "./entities";
 import { createPage, registerPageRoutes } from "./pages";
 import { RateLimitOptions, RateLimiter } from "./rate-limit";
+import { ResponseShaper } from "./response-shaping";
 import { PortHandler, PortRouter } from "./router";
 import { CreateRunInput, createRun, registerRunRoutes } from "./runs";
 import { Action, Blueprint, Entity, PortState, StoredRun } from "./state";
@@ -17,6 +18,8 @@ import { Action, Blueprint, Entity, PortState, StoredRun } from "./state";
 export type { Credentials } from "./auth";
 export type { RateLimitOptions } from "./rate-limit";
 export type { CreateRunInput } from "./runs";
+export { ResponseShaper, reorderSets } from "./response-shaping";
+export type { ShapeOptions } from "./response-shaping";
 export * from "./state";
 
 export const TEST_CREDENTIALS: Credentials = { clientId: "test-client-id", clientSecret: "test-client-secret" };
@@ -30,6 +33,13 @@ export interface PortEmulatorOptions {
   latencyMs?: number;
   /** x-ratelimit-* headers are always sent; 429 only when enforced. */
   rateLimit?: RateLimitOptions;
+  /** Store page widgets reordered as Port's normalization may (keys, id-keyed lists, string sets). */
+  normalizePages?: boolean;
+  /**
+   * Answer reads with string sets reordered (schema.required, userInputs.required, …), so a test
+   * proves the canonical forms sort them. See response-shaping.ts.
+   */
+  reorderSets?: boolean;
 }
 
 /** A fault answered instead of the route; a numeric status gets Port's error envelope by default. */
@@ -46,16 +56,28 @@ export interface SeedData {
   pages?: unknown[];
 }
 
+let shaper: ResponseShaper | undefined;
+/** One compiled shaper per process: the spec is large and every suite starts emulators. */
+function sharedShaper(): ResponseShaper {
+  return (shaper ??= ResponseShaper.fromVendoredSpec());
+}
+
 export class PortEmulator {
   readonly state: PortState;
   readonly credentials: Credentials;
   readonly rateLimiter: RateLimiter;
   private readonly server: EmulatorServer;
   private readonly tokens: TokenIssuer;
+  /** Reads answered as Port's serializer shapes them (apispec.json 200 schemas). */
+  private readonly shaper: ResponseShaper;
+  private readonly reorderSets: boolean;
 
   private constructor(opts: PortEmulatorOptions) {
+    this.shaper = sharedShaper();
+    this.reorderSets = opts.reorderSets ?? false;
     this.credentials = opts.credentials ?? TEST_CREDENTIALS;
     this.state = new PortState(this.credentials.clientId);
+    this.state.normalizePages = opts.normalizePages ?? false;
     this.tokens = new TokenIssuer(this.state, this.credentials, opts.tokenTtlSeconds ?? 10_800);
     this.rateLimiter = new RateLimiter(opts.rateLimit);
     this.server = new EmulatorServer(
@@ -186,7 +208,10 @@ export class PortEmulator {
     const wrap = (handler: PortHandler, authed: boolean): PortHandler => async (req: EmulatedRequest) => {
       try {
         if (authed) this.tokens.check(req);
-        return await handler(req);
+        const res = await handler(req);
+        // Runs are shaped by their own routes (the agent's area); every other read here.
+        if (req.method !== "GET" || res.status !== 200 || req.path.startsWith("/v1/actions/runs")) return res;
+        return { ...res, body: this.shaper.shape(req.method, req.path, res.status, res.body, { reorderSets: this.reorderSets }) };
       } catch (err) {
         if (err instanceof PortError) return err.toResponse();
         throw err;

@@ -2,6 +2,8 @@
 // bodies TF's page/folder resources send. Only GET/DELETE pages are in apispec.json ("beta, lacks
 // certain validations"); POST/PUT pages and the folder routes are those TF uses. Widgets are
 // stored as given, but must be objects (the provider's JSON strings are decoded client-side).
+// Page POST/PUT and folder POST answer `{ok, identifier}` without the object, as Port does today
+// (its Terraform provider reads the object back with a GET after each of them).
 import { z } from "zod";
 import { PortError, blueprintNotFound, invalid, notFound, ok } from "./envelope";
 import { PortRouter } from "./router";
@@ -41,6 +43,31 @@ const folderPatch = z.looseObject({
   parent: z.string().optional(),
 });
 
+/**
+ * What Port's own normalization may do to widget JSON when it stores a page (its Terraform
+ * provider had to normalize for it): object keys in another order, a dashboard's widgets and
+ * string sets (`shown`, `hidden`, `hiddenBlueprints`) in another order. Which arrays Port really
+ * reorders is not documented; this does it to every id-keyed list and those sets, the most it
+ * plausibly does, while lists whose order means something (layout, `order`, sort rules) stay.
+ */
+export function normalizeWidgets(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) {
+    const list = value.map((v) => normalizeWidgets(v));
+    if (key !== undefined && ["shown", "hidden", "hiddenBlueprints"].includes(key)) return [...list].sort().reverse();
+    const idKeyed = list.length > 1 && list.every((v) => v !== null && typeof v === "object" && typeof (v as JsonObject).id === "string");
+    return idKeyed ? [...list].reverse() : list;
+  }
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value as JsonObject).reverse().map(([k, v]) => [k, normalizeWidgets(v, k)]));
+}
+
+function stored(state: PortState, body: JsonObject): JsonObject {
+  if (!state.normalizePages) return body;
+  const out = { ...body };
+  for (const key of ["widgets", "pageFilters"]) if (Array.isArray(out[key])) out[key] = normalizeWidgets(out[key], key);
+  return out;
+}
+
 export function getPage(state: PortState, identifier: string): Page {
   const page = state.pages.get(identifier);
   if (!page) throw notFound(`Page with identifier "${identifier}" was not found`);
@@ -53,7 +80,7 @@ export function createPage(state: PortState, body: unknown): Page {
     throw new PortError(409, "identifier_taken", `A page or folder with identifier "${parsed.identifier}" already exists`);
   }
   checkPlacement(state, parsed);
-  const page = { ...withoutServerFields(parsed), ...state.meta() } as Page;
+  const page = { ...stored(state, withoutServerFields(parsed)), ...state.meta() } as Page;
   state.pages.set(page.identifier, page);
   return page;
 }
@@ -65,7 +92,7 @@ export function replacePage(state: PortState, identifier: string, body: unknown)
     throw invalid(`body/identifier "${parsed.identifier}" does not match the page "${identifier}" in the path`);
   }
   checkPlacement(state, { ...parsed, identifier });
-  const page = state.touched<Page>(previous, { ...withoutServerFields(parsed), identifier } as Omit<Page, keyof Meta>);
+  const page = state.touched<Page>(previous, { ...stored(state, withoutServerFields(parsed)), identifier } as Omit<Page, keyof Meta>);
   state.pages.set(identifier, page);
   return page;
 }
@@ -94,10 +121,10 @@ function getFolder(state: PortState, identifier: string): Folder {
 }
 
 export function registerPageRoutes(router: PortRouter, state: PortState): void {
-  router.authed("POST", "/v1/pages", (req) => ok(201, { page: clone(createPage(state, req.body)) }));
+  router.authed("POST", "/v1/pages", (req) => ok(201, { identifier: createPage(state, req.body).identifier }));
   router.authed("GET", "/v1/pages", () => ok(200, { pages: [...state.pages.values()].map(clone) }));
   router.authed("GET", "/v1/pages/:id", (req) => ok(200, { page: clone(getPage(state, req.params.id)) }));
-  router.authed("PUT", "/v1/pages/:id", (req) => ok(200, { page: clone(replacePage(state, req.params.id, req.body)) }));
+  router.authed("PUT", "/v1/pages/:id", (req) => ok(200, { identifier: replacePage(state, req.params.id, req.body).identifier }));
   router.authed("DELETE", "/v1/pages/:id", (req) => {
     getPage(state, req.params.id);
     state.pages.delete(req.params.id);
@@ -139,7 +166,7 @@ export function registerPageRoutes(router: PortRouter, state: PortState): void {
       ...state.meta(),
     };
     state.folders.set(folder.identifier, folder);
-    return ok(201, { folder: clone(folder) });
+    return ok(201, { identifier: folder.identifier });
   });
   router.authed("PATCH", "/v1/sidebars/:sidebar/folders/:id", (req) => {
     sidebarParam(req.params.sidebar);

@@ -148,10 +148,14 @@ export class PortState {
   readonly runs = new Map<string, StoredRun>();
   readonly pages = new Map<string, Page>();
   readonly folders = new Map<string, Folder>();
+  /** Pages Port added by itself for a blueprint created with create_catalog_page (identifiers). */
+  readonly catalogPages = new Set<string>();
   readonly tokens = new Map<string, IssuedToken>();
   /** Completed migrations (delete all entities), by id. */
   readonly migrations = new Map<string, JsonObject>();
   tokensIssued = 0;
+  /** Store page widgets the way Port's normalization may (see pages.ts normalizeWidgets). */
+  normalizePages = false;
 
   /** Who server fields say did the write (Port shows the machine user of the credentials). */
   constructor(public actor: string) {}
@@ -185,6 +189,7 @@ export class PortState {
     this.runs.clear();
     this.pages.clear();
     this.folders.clear();
+    this.catalogPages.clear();
     this.tokens.clear();
     this.migrations.clear();
     this.tokensIssued = 0;
