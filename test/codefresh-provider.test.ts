@@ -367,6 +367,12 @@ describe("CodefreshPipelines component (Pulumi mocks)", function () {
     codefresh: { services: [{ name: "billing-api", product: "billing", repository: "acme/billing-api" }], deployPipelines: [{ name: "deploy" }, { name: "deploy-canary" }] },
   });
 
+  it("records no inputs on the component, so the stack config is neither kept in state nor a component diff", async () => {
+    const c = new CodefreshPipelines("cf", { config: stackConfig, portApiUrl: "https://api.port.io" });
+    await promiseOf(c.pipelineNames);
+    assert.deepEqual(mocks.one("portal:codefresh:CodefreshPipelines", "cf").inputs, {});
+  });
+
   it("declares the project, CI per service, deploy, PR-preview and drift pipelines with the agreed inputs and type tokens", async () => {
     const c = new CodefreshPipelines("cf", { config: stackConfig, portApiUrl: "https://api.port.io" });
     assert.deepEqual(await promiseOf(c.deployPipelineNames), ["developer-portal/deploy", "developer-portal/deploy-canary"]);

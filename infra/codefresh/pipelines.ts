@@ -22,7 +22,9 @@ export class CodefreshPipelines extends pulumi.ComponentResource {
   readonly deployPipelineNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: CodefreshPipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("portal:codefresh:CodefreshPipelines", name, args, opts);
+    // No inputs recorded: args are the whole stack config, which would be kept in state and make
+    // every config change a diff of this component.
+    super("portal:codefresh:CodefreshPipelines", name, {}, opts);
     const cf = args.config.codefresh;
     this.project = new Project(`${name}-project`, { baseUrl: cf.url, name: cf.project, tags: ["developer-portal"] }, { parent: this });
     const defs = stackPipelines(cf, args.portApiUrl);

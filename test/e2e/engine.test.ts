@@ -477,7 +477,7 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
     }
     assert.ok(failure instanceof Error, "the preview failed");
     assert.match(failure.message, /port-webhooks-use-https/);
-    assert.match(failure.message, /action "porc_rerun_plan" calls http:\/\/porc\.dev\.example\.internal\/run\//);
+    assert.match(failure.message, /action "porc_rerun_plan" calls http:\/\/porc\.dev\.example\.internal\/runs\//);
     assert.equal(cliExitCode(failure), POLICY_VIOLATION);
     assert.equal(writes(port.requests).length, writesBefore, "nothing written");
     // The same pack passes the declared config: the analyzer judged, it did not just crash.
