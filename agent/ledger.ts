@@ -98,7 +98,7 @@ export class RunLedger implements RunClaims {
     this.callTimeoutMs = opts.callTimeoutMs ?? LEDGER_CALL_TIMEOUT_MS;
     // Per-attempt timeouts so the SDK's own retries fit in the call's deadline.
     const attempt = Math.max(200, Math.floor(this.callTimeoutMs / 3));
-    const client = opts.client ?? new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: attempt, requestTimeout: attempt } });
+    const client = opts.client ?? new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: attempt, requestTimeout: attempt, throwOnRequestTimeout: true } });
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.table = opts.table;
     this.ttlSeconds = opts.ttlDays * 86_400;

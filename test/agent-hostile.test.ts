@@ -248,11 +248,18 @@ describe("agent under hostile conditions (deploy path)", function () {
         const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: silent.endpoint });
         const runs = Array.from({ length: 12 }, (_, i) => ({ env: `env-${(i % 2) + 1}`, runId: "" })).map((r) => ({ ...r, runId: world.createRun(r.env) }));
         const started = Date.now();
-        const summary = await Promise.race([
-          agent.handler(world.kafkaEvent(runs.map(({ env, runId }) => ({ value: world.request(runId, "img-1", env) })))),
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error("batch still running after 25 s")), 25_000)),
-        ]);
+        const capture = captureOutput();
+        let summary;
+        try {
+          summary = await Promise.race([
+            agent.handler(world.kafkaEvent(runs.map(({ env, runId }) => ({ value: world.request(runId, "img-1", env) })))),
+            new Promise<never>((_, reject) => setTimeout(() => reject(new Error("batch still running after 25 s")), 25_000)),
+          ]);
+        } finally {
+          capture.restore();
+        }
         const took = Date.now() - started;
+        assert.deepEqual(capture.lines().filter((l) => /requestTimeout|node-http-handler/.test(l)), [], "the SDK's timeouts are errors, not console warnings");
         assert.ok(silent.connections() > 0, "DynamoDB was called");
         assert.ok(took < 15_000, `batch took ${took} ms`);
         assert.deepEqual(summary.outcomes, { failed: 12 });
