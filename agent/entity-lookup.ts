@@ -1,4 +1,5 @@
-// Image and environment look-ups for a whole batch: one Port search per blueprint (a page holds
+// Port look-ups for a whole batch: the runs themselves (prefetchRuns, below) and
+// image and environment look-ups: one Port search per blueprint (a page holds
 // up to 1,000 entities) instead of two GETs per record, sent as soon as the batch arrives so the
 // records' ledger claims overlap with it. A batch of 100 thus costs 2 reads, not 200; a batch of
 // a few records uses GETs by identifier, which Port answers fastest.
