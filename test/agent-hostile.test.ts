@@ -129,7 +129,7 @@ describe("agent under hostile conditions (deploy path)", function () {
   });
 
   describe("no FAILURE while a build exists (11.2)", () => {
-    it("a redelivery while DynamoDB is unreachable closes no run with a build (linked, or found by annotation), and still fails one without", async () => {
+    it("a redelivery to two containers while DynamoDB is unreachable closes no run with a build (linked, or found by annotation), and still fails one without", async () => {
       const agent = world.loadBundle();
       const runs = ["env-1", "env-2", "env-1"].map((env) => ({ env, runId: world.createRun(env) }));
       const unlinked = runs[2].runId;
@@ -140,12 +140,14 @@ describe("agent under hostile conditions (deploy path)", function () {
       assert.equal(world.port.run(unlinked)!.run.link, undefined);
 
       const noBuild = world.createRun("env-2");
-      const noLedger = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:1" });
-      const again = await noLedger.handler(world.kafkaEvent([
+      // Two containers at once, both without their ledger.
+      const noLedger = [world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:1" }), world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:1" })];
+      const redelivery = world.kafkaEvent([
         ...runs.map(({ env, runId }) => ({ value: world.request(runId, "img-1", env) })),
         { value: world.request(noBuild, "img-1", "env-2") },
-      ]));
-      assert.deepEqual(again.outcomes, { failed: 4 });
+      ]);
+      const again = await Promise.all(noLedger.map((agent) => agent.handler(redelivery)));
+      assert.deepEqual(again.map((a) => a.outcomes), [{ failed: 4 }, { failed: 4 }]);
       for (const { runId } of runs) {
         assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS", runId);
         assert.equal(world.cf.buildsFor(runId).length, 1);
@@ -155,6 +157,7 @@ describe("agent under hostile conditions (deploy path)", function () {
       const failed = world.port.run(noBuild)!;
       assert.equal(failed.run.status, "FAILURE");
       assert.match(failed.run.summary!, /run ledger is unavailable/);
+      assert.equal(failed.patches.filter((p) => p.status).length, 1, "closed once");
     });
   });
 
