@@ -58,3 +58,12 @@ async function annotations(codefresh: Pick<CodefreshClient, "call">, buildId: st
   const list = z.array(z.object({ key: z.string(), value: z.union([z.string(), z.number(), z.boolean()]) }).loose()).parse(body);
   return Object.fromEntries(list.map((a) => [a.key, String(a.value)]));
 }
+
+/**
+ * Stop a build (GET it for its progress id, then DELETE the progress, as the CLI terminates).
+ * Used when Port closed the run while its build was being started: the run's FAILURE stands.
+ */
+export async function terminateBuild(codefresh: Pick<CodefreshClient, "call">, buildId: string): Promise<void> {
+  const build = z.object({ progress: z.string() }).loose().parse(await codefresh.call("GET", `/api/builds/${encodeURIComponent(buildId)}`, undefined, { noAccount: "false" }));
+  await codefresh.call("DELETE", `/api/progress/${encodeURIComponent(build.progress)}`);
+}

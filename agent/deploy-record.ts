@@ -14,7 +14,7 @@ import type { DeployRequest } from "../actions/deploy-request";
 import { CodefreshApiError, CodefreshClient } from "../clients/codefresh";
 import { HttpError } from "../clients/http";
 import { PortApiError, PortClient } from "../clients/port";
-import { BuildSearch, findBuildForRun } from "./build-search";
+import { BuildSearch, findBuildForRun, terminateBuild } from "./build-search";
 import { decide, deploymentEntity, EntityView, runLink, StartBuild } from "./decision";
 import type { EntityLookup, RunLookup } from "./entity-lookup";
 import type { DecodedMessage, KafkaRecordRef } from "./kafka-records";
@@ -185,14 +185,16 @@ async function startBuild(deps: AgentDeps, ref: KafkaRecordRef, request: DeployR
     if (search.kind === "found") return adopt(deps, ref, request, start, search.buildId);
     return uncertain(deps, ref, request, search.kind === "none" ? `${errorText(err)}; no build found yet` : search.reason);
   }
-  await reportStarted(deps, request, start, buildId, `Started Codefresh build ${buildId} (${start.pipeline}): image ${request.image} to environment ${request.environment}`);
+  const open = await reportStarted(deps, request, start, buildId, `Started Codefresh build ${buildId} (${start.pipeline}): image ${request.image} to environment ${request.environment}`);
+  if (!open) return "ended";
   logger.info("build started", { record: ref.id, runId, buildId, pipeline: start.pipeline, environment: request.environment });
   return "started";
 }
 
 /** A build for this run exists already (found by annotation): link it, as if just started. */
 async function adopt(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, start: StartBuild | undefined, buildId: string): Promise<RecordOutcome> {
-  await reportStarted(deps, request, start, buildId, `Codefresh build ${buildId} (${request.pipeline}) was found running for this run (an earlier start's answer was lost); no second build started`);
+  const open = await reportStarted(deps, request, start, buildId, `Codefresh build ${buildId} (${request.pipeline}) was found running for this run (an earlier start's answer was lost); no second build started`);
+  if (!open) return "ended";
   logger.info("build adopted", { record: ref.id, runId: request.runId, buildId, pipeline: request.pipeline });
   return "adopted";
 }
@@ -209,8 +211,13 @@ async function uncertain(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRe
   return "uncertain";
 }
 
-/** Link the run to its build and record it; each write independent (the reaper repairs a failed one). */
-async function reportStarted(deps: AgentDeps, request: DeployRequest, start: StartBuild | undefined, buildId: string, logLine: string): Promise<void> {
+/**
+ * Link the run to its build and record it; each write independent (the reaper repairs a failed
+ * one). Resolves false when Port refused the link because the run was closed meanwhile (by hand,
+ * or FAILURE by a container without its ledger): the build is then terminated, so that no deploy
+ * runs behind a closed run.
+ */
+async function reportStarted(deps: AgentDeps, request: DeployRequest, start: StartBuild | undefined, buildId: string, logLine: string): Promise<boolean> {
   const { runId } = request;
   const buildUrl = deps.codefresh.buildUrl(buildId);
   // Port first: the SDK's request signing would otherwise hold up the Port requests' dispatch.
@@ -227,6 +234,18 @@ async function reportStarted(deps: AgentDeps, request: DeployRequest, start: Sta
   results.forEach((r, i) => {
     if (r.status === "rejected") logger.warn(`after start: ${writes[i][0]} update failed (the reaper repairs it)`, { runId, buildId, reason: errorText(r.reason) });
   });
+  const link = results[0];
+  if (link.status === "fulfilled" || !(link.reason instanceof PortApiError && link.reason.status >= 400 && link.reason.status < 500)) return true;
+  // A refused link says nothing by itself: read the run.
+  try {
+    const run = parseRunView(await deps.port.getRun(runId));
+    if (run && run.status === "IN_PROGRESS") return true;
+    await terminateBuild(deps.codefresh, buildId);
+    logger.warn("run closed in Port while its build started: build terminated", { runId, buildId, outcome: run?.status ?? "gone" });
+  } catch (err) {
+    logger.error("run closed in Port while its build started, and the build could not be terminated", { runId, buildId, reason: errorText(err) });
+  }
+  return false;
 }
 
 async function searchBuild(deps: AgentDeps, request: DeployRequest, since: number): Promise<BuildSearch> {

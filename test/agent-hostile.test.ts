@@ -159,6 +159,23 @@ describe("agent under hostile conditions (deploy path)", function () {
       assert.match(failed.run.summary!, /run ledger is unavailable/);
       assert.equal(failed.patches.filter((p) => p.status).length, 1, "closed once");
     });
+    it("a run closed in Port while its build was being started gets that build terminated, not a deploy behind a closed run", async () => {
+      const agent = world.loadBundle();
+      const runId = world.createRun("env-1");
+      world.cf.latencyMs = 800;
+      // Closed (by hand, or by a container without its ledger) after the look-up, before the link.
+      const close = setTimeout(() => (world.port.run(runId)!.run.status = "FAILURE"), 400);
+      let summary;
+      try {
+        summary = await agent.handler(world.kafkaEvent([{ value: world.request(runId, "img-1", "env-1") }]));
+      } finally {
+        clearTimeout(close);
+      }
+      assert.deepEqual(summary.outcomes, { ended: 1 });
+      const [build] = world.cf.buildsFor(runId);
+      assert.ok(["terminating", "terminated"].includes(build.status), build.status);
+      assert.equal(world.port.run(runId)!.run.status, "FAILURE");
+    });
   });
 
   describe("a build starts only while Port shows the run IN_PROGRESS (11.3)", () => {
