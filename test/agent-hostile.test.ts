@@ -162,9 +162,9 @@ describe("agent under hostile conditions (deploy path)", function () {
     it("a run closed in Port while its build was being started gets that build terminated, not a deploy behind a closed run", async () => {
       const agent = world.loadBundle();
       const runId = world.createRun("env-1");
-      world.cf.latencyMs = 800;
+      world.cf.latencyMs = 1500;
       // Closed (by hand, or by a container without its ledger) after the look-up, before the link.
-      const close = setTimeout(() => (world.port.run(runId)!.run.status = "FAILURE"), 400);
+      const close = setTimeout(() => (world.port.run(runId)!.run.status = "FAILURE"), 600);
       let summary;
       try {
         summary = await agent.handler(world.kafkaEvent([{ value: world.request(runId, "img-1", "env-1") }]));
