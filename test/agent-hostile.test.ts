@@ -207,7 +207,7 @@ describe("agent under hostile conditions (deploy path)", function () {
         summary = await agent.handler(world.kafkaEvent([
           { value: { runId: ids[0], image: "img-1", environment: "env-1", pipeline: DEPLOY_PIPELINE } },
           { value: { action: { identifier: DEPLOY_ACTIONS.fromEnvironment }, run: { id: ids[1] }, inputs: {} } },
-          { value: { context: { runId: ids[2], by: { email: "x@example.com" } }, payload: { action: { identifier: "create_vm" } } } },
+          { value: { action: "create_vm", resourceType: "run", status: "TRIGGERED", trigger: { by: { email: "x@example.com" } }, context: { runId: ids[2], entity: null, blueprint: "vm" }, payload: { properties: {} } } },
           { value: { runId: ids[3], action: 42 } },
         ]));
       } finally {
