@@ -1,7 +1,7 @@
 // One batch of decoded records through the core: bounded concurrency, and records for the same
 // environment one after the other in Kafka order (a later deploy must not overtake an earlier one).
 import { handleRecord, RecordOutcome, AgentDeps } from "./deploy-record";
-import { prefetchEntities } from "./entity-lookup";
+import { prefetchEntities, prefetchRuns } from "./entity-lookup";
 import type { DecodedRecord } from "./kafka-records";
 import { runKeyed } from "./scheduler";
 
@@ -15,8 +15,12 @@ export async function handleBatch(deps: AgentDeps, records: readonly DecodedReco
   const partitions = [...new Set(records.map((r) => r.partitionKey))];
   const ordered = [...records].sort((a, b) => partitions.indexOf(a.partitionKey) - partitions.indexOf(b.partitionKey) || a.offset - b.offset);
   const requests = ordered.flatMap((r) => (r.message.kind === "request" ? [r.message.request] : []));
-  const lookup = prefetchEntities(deps.port, { images: requests.map((r) => r.image), environments: requests.map((r) => r.environment) });
-  const outcomes = await runKeyed(ordered, orderKey, concurrency, (r) => handleRecord(deps, r, r.message, lookup));
+  const lookups = {
+    entity: prefetchEntities(deps.port, { images: requests.map((r) => r.image), environments: requests.map((r) => r.environment) }),
+    // Read with the entities: a run closed meanwhile (by hand, or FAILURE by an earlier delivery) gets no build.
+    run: prefetchRuns(deps.port, requests.map((r) => ({ runId: r.runId, action: r.action }))),
+  };
+  const outcomes = await runKeyed(ordered, orderKey, concurrency, (r) => handleRecord(deps, r, r.message, lookups));
   const counts: Partial<Record<RecordOutcome, number>> = {};
   for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
   return { records: records.length, outcomes: counts };

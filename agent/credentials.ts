@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
 import type { PortCredentials } from "../clients/port";
+import { registerSecret } from "./redact";
 import type { CredentialSource } from "./settings";
 
 /** Seconds a fetched secret is reused before Secrets Manager is asked again. */
@@ -47,6 +48,8 @@ export interface CredentialProviders {
 export function credentialProviders(source: CredentialSource): CredentialProviders {
   if (source.kind === "environment") {
     const port = { clientId: source.portClientId, clientSecret: source.portClientSecret };
+    registerSecret(source.portClientSecret);
+    registerSecret(source.codefreshApiKey);
     return { port: async () => port, codefreshApiKey: async () => source.codefreshApiKey };
   }
   // One provider (and SDK client) per container; the SDK honours AWS_ENDPOINT_URL_SECRETS_MANAGER.
@@ -54,6 +57,7 @@ export function credentialProviders(source: CredentialSource): CredentialProvide
   const read = async (arn: string, what: string): Promise<string> => {
     const value = await secrets.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS });
     if (typeof value !== "string" || value.length === 0) throw new Error(`secret for ${what} is empty or binary`);
+    registerSecret(value);
     return value;
   };
   const portShape = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) });
@@ -69,8 +73,13 @@ export function credentialProviders(source: CredentialSource): CredentialProvide
       }
       const parsed = portShape.safeParse(json);
       if (!parsed.success) throw new Error("Port credentials secret lacks clientId/clientSecret");
+      registerSecret(parsed.data.clientSecret);
       return parsed.data;
     },
-    codefreshApiKey: async () => (await read(source.codefreshSecretArn, "Codefresh API key")).trim(),
+    codefreshApiKey: async () => {
+      const key = (await read(source.codefreshSecretArn, "Codefresh API key")).trim();
+      registerSecret(key);
+      return key;
+    },
   };
 }

@@ -1,16 +1,28 @@
 // Effects for one Kafka record: ledger claim, Port look-ups, the pure decision, the Codefresh
 // start and the report back to Port. Never throws: every path ends in an outcome and a log line.
+//
+// Rules that keep a run from getting a second build or a false result:
+// - a build starts only while Port still shows the run IN_PROGRESS and linked to no build;
+// - a build start whose answer was lost (5xx, timeout, reset) may have created the build: it is
+//   looked up by its port_run_id annotation, never posted again; if that cannot tell, the run is
+//   left to the reaper and Port shows "start uncertain" at once;
+// - a run is closed FAILURE without the ledger only when Port links no build to it and Codefresh
+//   lists none carrying its annotation;
+// - a refused PATCH or log line (any 4xx) is not "the run already ended": the run is read.
 import { BLUEPRINTS } from "../blueprints/vocabulary";
 import type { DeployRequest } from "../actions/deploy-request";
 import { CodefreshApiError, CodefreshClient } from "../clients/codefresh";
 import { HttpError } from "../clients/http";
 import { PortApiError, PortClient } from "../clients/port";
+import { BuildSearch, findBuildForRun, terminateBuild } from "./build-search";
 import { decide, deploymentEntity, EntityView, runLink, StartBuild } from "./decision";
-import type { EntityLookup } from "./entity-lookup";
+import type { EntityLookup, RunLookup } from "./entity-lookup";
 import type { DecodedMessage, KafkaRecordRef } from "./kafka-records";
-import type { RunClaims } from "./ledger";
+import type { ClaimResult, RunClaims } from "./ledger";
 import { errorText, logger } from "./log";
-import { z } from "zod";
+import { UNCERTAIN_LABEL } from "./port-ledger";
+import { redact } from "./redact";
+import { RunView, runView as parseRunView } from "./run-link";
 
 export interface AgentDeps {
   readonly port: PortClient;
@@ -22,28 +34,40 @@ export interface AgentDeps {
   readonly portAppUrl: string;
 }
 
-export const RECORD_OUTCOMES = ["started", "duplicate", "refused", "malformed", "foreign", "failed", "uncertain"] as const;
+/** What the batch looked up for all its records at once (entity-lookup.ts). */
+export interface BatchLookups {
+  readonly entity: EntityLookup;
+  readonly run: RunLookup;
+}
+
+export const RECORD_OUTCOMES = ["started", "adopted", "duplicate", "ended", "refused", "malformed", "foreign", "failed", "uncertain"] as const;
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
 /** Status label shown in Port while the deploy build runs. */
 export const DEPLOYING_LABEL = "Deploying";
+/** Longest summary the agent puts on a run (Port's limit is undocumented; the pipeline uses the same). */
+const MAX_SUMMARY = 1000;
 
-export async function handleRecord(deps: AgentDeps, ref: KafkaRecordRef, message: DecodedMessage, lookup: EntityLookup): Promise<RecordOutcome> {
+/** Port's run read, without `externalRunId` (Port never returns it): see run-link.ts. */
+export { runView } from "./run-link";
+
+export async function handleRecord(deps: AgentDeps, ref: KafkaRecordRef, message: DecodedMessage, lookups: BatchLookups): Promise<RecordOutcome> {
   const started = Date.now();
   let outcome: RecordOutcome;
   let runId: string | undefined;
   try {
     switch (message.kind) {
       case "foreign":
-        outcome = "foreign";
-        break;
+        // Another team's message on the org topic: not ours to start, fail or even mention.
+        logger.debug("record of another action left alone", { record: ref.id });
+        return "foreign";
       case "malformed":
         runId = message.runId;
         outcome = await handleMalformed(deps, ref, message.reason, message.runId);
         break;
       case "request":
         runId = message.request.runId;
-        outcome = await handleRequest(deps, ref, message.request, lookup);
+        outcome = await handleRequest(deps, ref, message.request, lookups);
         break;
     }
   } catch (err) {
@@ -58,136 +82,268 @@ export async function handleRecord(deps: AgentDeps, ref: KafkaRecordRef, message
 async function handleMalformed(deps: AgentDeps, ref: KafkaRecordRef, reason: string, runId: string | undefined): Promise<RecordOutcome> {
   logger.warn("malformed record", { record: ref.id, runId, reason });
   if (!runId) return "malformed";
-  if (!(await deps.ledger.claim(runId, { pipeline: "-", environment: "-" }))) return "duplicate";
-  await reportFailure(deps, runId, `The deploy request could not be read: ${reason}`);
-  await deps.ledger.markDone(runId, "failed", reason);
-  return "malformed";
+  const summary = `The deploy request could not be read: ${reason}`;
+  let claim: ClaimResult;
+  try {
+    claim = await deps.ledger.claim(runId, { pipeline: "-", environment: "-" });
+  } catch (err) {
+    logger.error("run ledger unavailable", { record: ref.id, runId, reason: errorText(err) });
+    await closeIfUntouched(deps, runId, undefined, summary);
+    return "malformed";
+  }
+  if (claim === "duplicate") return "duplicate";
+  return closeFailed(deps, runId, summary, "malformed");
 }
 
-async function handleRequest(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, lookup: EntityLookup): Promise<RecordOutcome> {
+async function handleRequest(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, lookups: BatchLookups): Promise<RecordOutcome> {
   const { runId } = request;
   // The claim and the (batch-wide) look-ups run at the same time: the claim is what guards the
   // build start; the look-ups are harmless reads, so a redelivery wastes reads, never a round trip.
-  const lookups = Promise.all([lookup(BLUEPRINTS.image, request.image), lookup(BLUEPRINTS.environment, request.environment)]);
-  lookups.catch(() => undefined); // settled below, or deliberately ignored for a duplicate
-  let claimed: boolean;
+  const entities = Promise.all([lookups.entity(BLUEPRINTS.image, request.image), lookups.entity(BLUEPRINTS.environment, request.environment)]);
+  entities.catch(() => undefined); // settled below, or deliberately ignored for a duplicate
+  const runState = lookups.run(runId);
+  runState.catch(() => undefined);
+  let claim: ClaimResult;
   try {
-    claimed = await deps.ledger.claim(runId, { pipeline: request.pipeline, environment: request.environment });
+    claim = await deps.ledger.claim(runId, { pipeline: request.pipeline, environment: request.environment });
   } catch (err) {
     // Without the ledger a start could be a duplicate: start nothing, tell the developer if no build is known.
     logger.error("run ledger unavailable", { record: ref.id, runId, reason: errorText(err) });
-    await failIfUntouched(deps, runId, "The deploy agent could not record this run (its run ledger is unavailable); run the action again");
+    await closeIfUntouched(deps, runId, request, "The deploy agent could not record this run (its run ledger is unavailable); run the action again");
     return "failed";
   }
-  if (!claimed) {
+  if (claim === "duplicate") {
     // A redelivery: the first delivery owns the run, and Port keeps showing what it reported.
     logger.info("redelivered request ignored", { record: ref.id, runId });
+    return "duplicate";
+  }
+
+  let run: RunView | undefined;
+  try {
+    run = await runState;
+  } catch (err) {
+    return closeFailed(deps, runId, `The deploy agent could not read this run from Port: ${portReason(err)}`, "failed");
+  }
+  if (!run) {
+    logger.warn("run unknown to Port: nothing started", { record: ref.id, runId });
+    await settle(deps.ledger.markDone(runId, "failed", "run unknown to Port"), runId);
+    return "failed";
+  }
+  if (run.status !== "IN_PROGRESS") {
+    // Closed meanwhile (by hand, or FAILURE by an earlier delivery): Port's word stands.
+    logger.info("run no longer in progress: nothing started", { record: ref.id, runId, outcome: run.status });
+    await settle(deps.ledger.markDone(runId, "failed", `run is ${run.status} in Port`), runId);
+    return "ended";
+  }
+  if (run.buildId) {
+    logger.info("run already linked to a build: nothing started", { record: ref.id, runId, buildId: run.buildId });
+    await settle(deps.ledger.markStarted(runId, { buildId: run.buildId, buildUrl: deps.codefresh.buildUrl(run.buildId) }), runId);
     return "duplicate";
   }
 
   let image: EntityView | undefined;
   let environment: EntityView | undefined;
   try {
-    [image, environment] = await lookups;
+    [image, environment] = await entities;
   } catch (err) {
-    const summary = `The deploy agent could not read the image and environment from Port: ${portReason(err)}`;
-    return failClaimed(deps, runId, summary);
+    return closeFailed(deps, runId, `The deploy agent could not read the image and environment from Port: ${portReason(err)}`, "failed");
   }
-
   const decision = decide({ request, image, environment, allowedPipelines: deps.allowedPipelines, requireProductionApproval: deps.requireProductionApproval });
+
+  if (claim === "maybe-started") {
+    // An earlier delivery may have started a build it could not link: find it before anything else.
+    const search = await searchBuild(deps, request, run.createdAt ?? Date.now() - 86_400_000);
+    if (search.kind === "found") return adopt(deps, ref, request, decision.kind === "start" ? decision : undefined, search.buildId);
+    if (search.kind === "unknown") return uncertain(deps, ref, request, search.reason);
+  }
   if (decision.kind === "refuse") {
     logger.warn("request refused", { record: ref.id, runId, reason: decision.summary });
-    await reportFailure(deps, runId, `Deploy refused: ${decision.summary}`);
-    await deps.ledger.markDone(runId, "refused", decision.summary);
-    return "refused";
+    return closeFailed(deps, runId, `Deploy refused: ${decision.summary}`, "refused");
   }
   return startBuild(deps, ref, request, decision);
 }
 
 async function startBuild(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, start: StartBuild): Promise<RecordOutcome> {
   const { runId } = request;
+  const sentAt = Date.now();
   let buildId: string;
   try {
     buildId = await deps.codefresh.runPipeline(start.pipeline, { variables: start.variables, annotations: start.annotations });
   } catch (err) {
+    const status = err instanceof CodefreshApiError || err instanceof HttpError ? err.status : undefined;
+    if (status === 429) {
+      // Refused up front by the rate limiter, every time: surely no build exists.
+      return closeFailed(deps, runId, "Codefresh was unavailable (HTTP 429) and no build was started; run the action again", "failed");
+    }
     if (err instanceof CodefreshApiError && err.status >= 400 && err.status < 500) {
-      // Final: Codefresh said no (unknown pipeline, bad key, no permission), in its own words.
-      return failClaimed(deps, runId, `Codefresh refused to start ${start.pipeline}: ${err.codefreshMessage} (HTTP ${err.status})`);
+      // Final: Codefresh said no (unknown pipeline, bad key, no permission), in its own (redacted) words.
+      return closeFailed(deps, runId, `Codefresh refused to start ${start.pipeline}: ${redact(err.codefreshMessage)} (HTTP ${err.status})`, "failed");
     }
-    if (err instanceof HttpError && err.status !== undefined && [429, 502, 503].includes(err.status)) {
-      // Refused up front every time: surely no build exists.
-      return failClaimed(deps, runId, `Codefresh was unavailable (HTTP ${err.status}) and no build was started; run the action again`);
-    }
-    // The request may have reached Codefresh: leave the claim for the reaper, which looks the build up by annotation.
-    logger.warn("build start uncertain, left to the reaper", { record: ref.id, runId, pipeline: start.pipeline, reason: errorText(err) });
-    return "uncertain";
+    // A 5xx, a timeout or a reset: the build may exist. Look for it; never post again.
+    logger.warn("build start answer lost, looking the build up", { record: ref.id, runId, pipeline: start.pipeline, reason: errorText(err) });
+    const search = await searchBuild(deps, request, sentAt);
+    if (search.kind === "found") return adopt(deps, ref, request, start, search.buildId);
+    return uncertain(deps, ref, request, search.kind === "none" ? `${errorText(err)}; no build found yet` : search.reason);
   }
-
-  const buildUrl = deps.codefresh.buildUrl(buildId);
-  const entity = deploymentEntity({ request, start, buildUrl, startedAt: new Date().toISOString(), runLink: runLink(deps.portAppUrl, runId) });
-  // Independent writes, sent together: each is one round trip on the latency-critical path.
-  // Port first: the SDK's request signing would otherwise hold up the Port requests' dispatch.
-  const results = await Promise.allSettled([
-    deps.port.patchRun(runId, { link: buildUrl, externalRunId: buildId, statusLabel: DEPLOYING_LABEL }),
-    deps.port.addRunLog(runId, `Started Codefresh build ${buildId} (${start.pipeline}): image ${request.image} to environment ${request.environment}`),
-    deps.port.upsertEntity(BLUEPRINTS.deployment, entity, { merge: true, runId }),
-    deps.ledger.markStarted(runId, { buildId, buildUrl }),
-  ]);
-  const what = ["run link", "run log", "deployment entity", "ledger"];
-  results.forEach((r, i) => {
-    if (r.status === "rejected") logger.warn(`after start: ${what[i]} update failed (the reaper repairs it)`, { runId, buildId, reason: errorText(r.reason) });
-  });
+  const open = await reportStarted(deps, request, start, buildId, `Started Codefresh build ${buildId} (${start.pipeline}): image ${request.image} to environment ${request.environment}`);
+  if (!open) return "ended";
   logger.info("build started", { record: ref.id, runId, buildId, pipeline: start.pipeline, environment: request.environment });
   return "started";
 }
 
-/** Report FAILURE and settle the claim; if Port cannot be told now, the reaper will. */
-async function failClaimed(deps: AgentDeps, runId: string, summary: string): Promise<RecordOutcome> {
-  logger.warn("run failed", { runId, reason: summary });
+/** A build for this run exists already (found by annotation): link it, as if just started. */
+async function adopt(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, start: StartBuild | undefined, buildId: string): Promise<RecordOutcome> {
+  const open = await reportStarted(deps, request, start, buildId, `Codefresh build ${buildId} (${request.pipeline}) was found running for this run (an earlier start's answer was lost); no second build started`);
+  if (!open) return "ended";
+  logger.info("build adopted", { record: ref.id, runId: request.runId, buildId, pipeline: request.pipeline });
+  return "adopted";
+}
+
+/** Whether a build of this run exists cannot be told: the reaper settles it; Port says so now. */
+async function uncertain(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, reason: string): Promise<RecordOutcome> {
+  const { runId } = request;
+  logger.warn("build start uncertain, left to the reaper", { record: ref.id, runId, pipeline: request.pipeline, reason: redact(reason) });
+  const results = await Promise.allSettled([
+    deps.port.patchRun(runId, { statusLabel: UNCERTAIN_LABEL }),
+    deps.port.addRunLog(runId, "Codefresh gave no clear answer when the deploy build was started; the agent links the build if Codefresh started it, or closes this run. No second build will be started."),
+  ]);
+  for (const r of results) if (r.status === "rejected") logger.warn("could not show the uncertain start in Port", { runId, reason: errorText(r.reason) });
+  return "uncertain";
+}
+
+/**
+ * Link the run to its build and record it; each write independent (the reaper repairs a failed
+ * one). Resolves false when Port refused the link because the run was closed meanwhile (by hand,
+ * or FAILURE by a container without its ledger): the build is then terminated, so that no deploy
+ * runs behind a closed run.
+ */
+async function reportStarted(deps: AgentDeps, request: DeployRequest, start: StartBuild | undefined, buildId: string, logLine: string): Promise<boolean> {
+  const { runId } = request;
+  const buildUrl = deps.codefresh.buildUrl(buildId);
+  // Port first: the SDK's request signing would otherwise hold up the Port requests' dispatch.
+  const writes: [string, Promise<unknown>][] = [
+    ["run link", deps.port.patchRun(runId, { link: buildUrl, externalRunId: buildId, statusLabel: DEPLOYING_LABEL })],
+    ["run log", deps.port.addRunLog(runId, logLine)],
+  ];
+  if (start) {
+    const entity = deploymentEntity({ request, start, buildUrl, startedAt: new Date().toISOString(), runLink: runLink(deps.portAppUrl, runId) });
+    writes.push(["deployment entity", deps.port.upsertEntity(BLUEPRINTS.deployment, entity, { merge: true, runId })]);
+  }
+  writes.push(["ledger", deps.ledger.markStarted(runId, { buildId, buildUrl })]);
+  const results = await Promise.allSettled(writes.map(([, p]) => p));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") logger.warn(`after start: ${writes[i][0]} update failed (the reaper repairs it)`, { runId, buildId, reason: errorText(r.reason) });
+  });
+  const link = results[0];
+  if (link.status === "fulfilled" || !(link.reason instanceof PortApiError && link.reason.status >= 400 && link.reason.status < 500)) return true;
+  // A refused link says nothing by itself: read the run.
   try {
-    await reportFailure(deps, runId, summary);
+    const run = parseRunView(await deps.port.getRun(runId));
+    if (run && run.status === "IN_PROGRESS") return true;
+    await terminateBuild(deps.codefresh, buildId);
+    logger.warn("run closed in Port while its build started: build terminated", { runId, buildId, outcome: run?.status ?? "gone" });
+  } catch (err) {
+    logger.error("run closed in Port while its build started, and the build could not be terminated", { runId, buildId, reason: errorText(err) });
+  }
+  return false;
+}
+
+async function searchBuild(deps: AgentDeps, request: DeployRequest, since: number): Promise<BuildSearch> {
+  try {
+    return await findBuildForRun(deps.codefresh, { pipeline: request.pipeline, runId: request.runId, since });
+  } catch (err) {
+    return { kind: "unknown", reason: `Codefresh's build list could not be read: ${errorText(err)}` };
+  }
+}
+
+/** Report FAILURE and settle the claim; if Port cannot be told (or still shows the run open), the reaper will. */
+async function closeFailed(deps: AgentDeps, runId: string, summary: string, outcome: RecordOutcome): Promise<RecordOutcome> {
+  const text = redact(summary, MAX_SUMMARY);
+  logger.warn("run failed", { runId, reason: text });
+  try {
+    await reportFailure(deps, runId, text);
   } catch (err) {
     logger.error("could not report failure to Port; left to the reaper", { runId, reason: errorText(err) });
     return "failed";
   }
-  await deps.ledger.markDone(runId, "failed", summary);
-  return "failed";
+  await settle(deps.ledger.markDone(runId, outcome === "refused" ? "refused" : "failed", text), runId);
+  return outcome;
 }
 
-/** A log line (kept in the run's history) then the closing PATCH with the summary. */
-export async function reportFailure(deps: Pick<AgentDeps, "port">, runId: string, summary: string): Promise<void> {
+/** A ledger write after Port was told: a failure is logged; the reaper works from what is there. */
+async function settle(write: Promise<unknown>, runId: string): Promise<void> {
   try {
-    await deps.port.addRunLog(runId, summary);
-    await deps.port.patchRun(runId, { status: "FAILURE", summary });
+    await write;
   } catch (err) {
-    // A run that already ended (closed by hand, or reported earlier) keeps what it shows.
-    if (err instanceof PortApiError && (err.status === 404 || err.status === 422)) {
-      logger.warn("run not updated: it is gone or already finished", { runId, reason: err.portMessage });
-      return;
-    }
-    throw err;
+    logger.warn("run ledger not updated", { runId, reason: errorText(err) });
   }
 }
 
-/** Report FAILURE only while the run is in progress and no build is linked to it. */
-async function failIfUntouched(deps: AgentDeps, runId: string, summary: string): Promise<void> {
+/**
+ * A log line (kept in the run's history) then the closing PATCH with the summary. Resolves
+ * "closed", or "ended" when Port refused the PATCH and reading the run shows it is no longer in
+ * progress (or gone). Throws when the run is still IN_PROGRESS: it is not closed, whatever the
+ * status code said.
+ */
+export async function reportFailure(deps: Pick<AgentDeps, "port">, runId: string, summary: string): Promise<"closed" | "ended"> {
+  const text = redact(summary, MAX_SUMMARY);
   try {
-    const run = runView(await deps.port.getRun(runId));
-    if (run?.status === "IN_PROGRESS" && !run.externalRunId) await reportFailure(deps, runId, summary);
+    await deps.port.addRunLog(runId, text);
+  } catch (err) {
+    // The PATCH below (and, if refused, the run's state) decides; a log line is not worth a stuck run.
+    if (!(err instanceof PortApiError && err.status >= 400 && err.status < 500)) throw err;
+    logger.warn("run log refused", { runId, reason: errorText(err) });
+  }
+  try {
+    await deps.port.patchRun(runId, { status: "FAILURE", summary: text });
+    return "closed";
+  } catch (err) {
+    if (!(err instanceof PortApiError && err.status >= 400 && err.status < 500)) throw err;
+    // Port does not say why (a finished run and a rejected body both answer 422): read the run.
+    const run = parseRunView(await deps.port.getRun(runId));
+    if (!run || run.status !== "IN_PROGRESS") {
+      logger.warn("run not updated: it is gone or already finished", { runId, reason: errorText(err) });
+      return "ended";
+    }
+    throw new Error(`Port refused to close run ${runId} (HTTP ${err.status}: ${redact(err.portMessage, 200)}) and still shows it in progress`);
+  }
+}
+
+/**
+ * Without the ledger: report FAILURE only while Port shows the run in progress, linked to no
+ * build, and Codefresh lists no build carrying its annotation. The run is read afresh (another
+ * container may have started and linked a build since the batch began).
+ */
+async function closeIfUntouched(deps: AgentDeps, runId: string, request: DeployRequest | undefined, summary: string): Promise<void> {
+  try {
+    const run = parseRunView(await deps.port.getRun(runId));
+    if (!run || run.status !== "IN_PROGRESS") return;
+    if (run.buildId) {
+      logger.info("run linked to a build: left open", { runId, buildId: run.buildId });
+      return;
+    }
+    if (request) {
+      const search = await searchBuild(deps, request, run.createdAt ?? Date.now() - 86_400_000);
+      if (search.kind === "found") {
+        await deps.port.patchRun(runId, { link: deps.codefresh.buildUrl(search.buildId), externalRunId: search.buildId, statusLabel: DEPLOYING_LABEL });
+        logger.info("run has a build: linked and left open", { runId, buildId: search.buildId });
+        return;
+      }
+      if (search.kind === "unknown") {
+        // Never a FAILURE while a build may exist: say what is going on instead.
+        await deps.port.patchRun(runId, { statusLabel: UNCERTAIN_LABEL });
+        logger.warn("run left open: whether a build exists is unknown", { runId, reason: redact(search.reason) });
+        return;
+      }
+    }
+    await reportFailure(deps, runId, summary);
   } catch (err) {
     logger.error("could not report failure to Port", { runId, reason: errorText(err) });
   }
 }
 
-export function runView(run: unknown): { status: string; externalRunId?: string; link?: unknown } | undefined {
-  // `link` optional: zod 4 treats a bare z.unknown() key as required, and a run without a link
-  // (nothing reported yet) must still be seen.
-  const parsed = z.object({ status: z.string(), externalRunId: z.string().nullish(), link: z.unknown().optional() }).loose().safeParse(run);
-  return parsed.success ? { status: parsed.data.status, externalRunId: parsed.data.externalRunId ?? undefined, link: parsed.data.link } : undefined;
-}
-
 function portReason(err: unknown): string {
-  if (err instanceof PortApiError) return `${err.portMessage} (HTTP ${err.status})`;
+  if (err instanceof PortApiError) return `${redact(err.portMessage, 200)} (HTTP ${err.status})`;
   if (err instanceof HttpError) return err.status ? `HTTP ${err.status}` : "Port did not answer";
   return "unexpected error";
 }

@@ -1,4 +1,5 @@
-// Image and environment look-ups for a whole batch: one Port search per blueprint (a page holds
+// Port look-ups for a whole batch: the runs themselves (prefetchRuns, below) and
+// image and environment look-ups: one Port search per blueprint (a page holds
 // up to 1,000 entities) instead of two GETs per record, sent as soon as the batch arrives so the
 // records' ledger claims overlap with it. A batch of 100 thus costs 2 reads, not 200; a batch of
 // a few records uses GETs by identifier, which Port answers fastest.
@@ -6,6 +7,7 @@ import { z } from "zod";
 import { BLUEPRINTS } from "../blueprints/vocabulary";
 import type { PortClient } from "../clients/port";
 import type { EntityView } from "./decision";
+import { RunView, runView } from "./run-link";
 
 export type EntityLookup = (blueprint: string, identifier: string) => Promise<EntityView | undefined>;
 
@@ -57,4 +59,50 @@ export function entityView(entity: unknown): EntityView | undefined {
   const parsed = (cachedEntitySchema ??= entitySchema()).safeParse(entity);
   if (!parsed.success) return undefined;
   return { identifier: parsed.data.identifier, properties: parsed.data.properties ?? {}, relations: parsed.data.relations ?? {} };
+}
+
+// ---- run states (a build starts only while Port still shows its run IN_PROGRESS) -------------
+
+/** A run as Port shows it now; undefined when Port does not know it (404). */
+export type RunLookup = (runId: string) => Promise<RunView | undefined>;
+
+/** Port's largest page of GET /v1/actions/runs (it has no offset: one page per action). */
+const RUNS_LIST_LIMIT = 1000;
+
+/**
+ * The batch's runs, read once in the look-up phase: a few runs by GET; more through one listing
+ * of the active runs per action named in the batch, and a GET for each run the listing did not
+ * show (ended, or beyond the listing's single page).
+ */
+export function prefetchRuns(port: Pick<PortClient, "getRun" | "call">, wanted: readonly { runId: string; action: string }[]): RunLookup {
+  const ids = [...new Set(wanted.map((w) => w.runId))];
+  const byId = async (runId: string): Promise<RunView | undefined> => {
+    const raw = await port.getRun(runId);
+    if (raw === undefined) return undefined;
+    const view = runView(raw);
+    if (!view) throw new Error(`Port answered run ${runId} without a status`);
+    return view;
+  };
+  if (ids.length <= MAX_DIRECT_GETS) {
+    const reads = new Map(ids.map((id) => [id, byId(id)] as const));
+    for (const p of reads.values()) p.catch(() => undefined);
+    return (runId) => reads.get(runId) ?? byId(runId);
+  }
+  const listed = (async () => {
+    const actions = [...new Set(wanted.map((w) => w.action))];
+    const out = new Map<string, RunView>();
+    await Promise.all(actions.map(async (action) => {
+      const body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", action, limit: String(RUNS_LIST_LIMIT), version: "v2" });
+      const parsed = z.object({ runs: z.array(z.object({ id: z.string() }).loose()) }).safeParse(body);
+      if (!parsed.success) throw new Error(`Port listed the runs of ${action} without a "runs" array`);
+      for (const run of parsed.data.runs) {
+        const view = runView(run);
+        if (view) out.set(run.id, view);
+      }
+    }));
+    return out;
+  })();
+  // A failed listing costs a GET per run, not the batch.
+  const safeList = listed.catch(() => new Map<string, RunView>());
+  return async (runId) => (await safeList).get(runId) ?? byId(runId);
 }

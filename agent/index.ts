@@ -4,7 +4,7 @@
 // until the configuration is fixed, instead of being consumed by a broken agent).
 import type { Context } from "aws-lambda";
 import { handleBatch, BatchSummary } from "./batch";
-import { decodeKafkaEvent } from "./kafka-records";
+import { decodeKafkaEvent, SkippedInput } from "./kafka-records";
 import { errorText, logger } from "./log";
 import { reap, ReapSummary } from "./reaper";
 import { Agent, createAgent } from "./runtime";
@@ -28,13 +28,16 @@ export async function handler(event: unknown, context?: Context): Promise<BatchS
   const { deps, settings } = ready();
   if (context) logger.addContext(context);
   let records;
+  const skipped: SkippedInput[] = [];
   try {
-    records = decodeKafkaEvent(event);
+    records = decodeKafkaEvent(event, skipped);
   } catch (err) {
     // Not a Kafka event at all (a mis-wired trigger): nothing to retry, say so and move on.
     logger.error("event ignored", { reason: errorText(err) });
     return { records: 0, outcomes: {} };
   }
+  // Entries that are not records at all name no run: said once each, the rest of the batch goes on.
+  for (const s of skipped) logger.error("event entry skipped", { record: s.id, reason: s.reason });
   const summary = await handleBatch(deps, records, settings.concurrency);
   logger.info("batch handled", { count: summary.records, outcome: JSON.stringify(summary.outcomes) });
   return summary;

@@ -7,6 +7,11 @@
 //                       └──────────────────────────┘
 // "closing" is a reaper's short lock (token + time) so a second reaper backs off, and a reaper
 // that died holding it is replaced once the lock is stale.
+//
+// Every call has a deadline (a DynamoDB that accepts connections and never answers must not hold
+// a batch until the function times out), and after a call timed out the ledger answers
+// "unavailable" at once for a short while instead of making every record wait again.
+import { randomUUID } from "node:crypto";
 import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "./contract";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
@@ -29,6 +34,8 @@ function entrySchema() {
     lockToken: z.string().optional(),
     lockedAt: z.number().optional(),
     reason: z.string().optional(),
+    /** Random token of the claim's writer: a retried PutItem meeting its own item is still a claim. */
+    owner: z.string().optional(),
   });
 }
 export type LedgerEntry = z.output<ReturnType<typeof entrySchema>>;
@@ -42,7 +49,29 @@ export interface LedgerOptions {
   /** Injected for tests; by default one client per container (honours AWS_ENDPOINT_URL_DYNAMODB). */
   readonly client?: DynamoDBClient;
   readonly now?: () => number;
+  /** Deadline of one ledger call, SDK retries included (default LEDGER_CALL_TIMEOUT_MS). */
+  readonly callTimeoutMs?: number;
 }
+
+/** One ledger call, retries included, gives up after this long. */
+export const LEDGER_CALL_TIMEOUT_MS = 5_000;
+/** After a call timed out or could not connect, calls fail at once for this long. */
+const UNAVAILABLE_FOR_MS = 15_000;
+
+/** The ledger did not answer in time (or recently did not): nothing is known about the write. */
+export class LedgerUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LedgerUnavailableError";
+  }
+}
+
+/**
+ * What a claim found: `claimed` the run is this delivery's; `duplicate` another delivery has it;
+ * `maybe-started` this delivery may proceed, but an earlier one may have started a build that is
+ * not linked yet (look it up by annotation before starting one).
+ */
+export type ClaimResult = "claimed" | "duplicate" | "maybe-started";
 
 /**
  * What the record path (deploy-record.ts) needs of a run ledger: the first sighting of a run
@@ -50,8 +79,8 @@ export interface LedgerOptions {
  * the strong one; PortRunLedger (port-ledger.ts) serves a cluster without DynamoDB.
  */
 export interface RunClaims {
-  /** True for the first delivery of a run; false for a run already handled (a redelivery). */
-  claim(runId: string, what: { pipeline: string; environment: string }): Promise<boolean>;
+  /** The first delivery of a run claims it; a redelivery finds it claimed. */
+  claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult>;
   markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean>;
   markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean>;
 }
@@ -62,25 +91,37 @@ export class RunLedger implements RunClaims {
   private readonly ttlSeconds: number;
   private readonly now: () => number;
   private readonly schema = entrySchema();
+  private readonly callTimeoutMs: number;
+  private unavailableUntil = 0;
 
   constructor(opts: LedgerOptions) {
-    this.doc = DynamoDBDocumentClient.from(opts.client ?? new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    this.callTimeoutMs = opts.callTimeoutMs ?? LEDGER_CALL_TIMEOUT_MS;
+    // Per-attempt timeouts so the SDK's own retries fit in the call's deadline.
+    const attempt = Math.max(200, Math.floor(this.callTimeoutMs / 3));
+    const client = opts.client ?? new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: attempt, requestTimeout: attempt, throwOnRequestTimeout: true } });
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.table = opts.table;
     this.ttlSeconds = opts.ttlDays * 86_400;
     this.now = opts.now ?? Date.now;
   }
 
-  /** First sighting of a run id wins; false means someone already claimed it (a redelivery). */
-  async claim(runId: string, what: { pipeline: string; environment: string }): Promise<boolean> {
+  /**
+   * First sighting of a run id wins. A conditional failure is read back (consistently): when the
+   * item carries this claim's owner token, the SDK retried a PutItem whose answer was lost and
+   * met its own write — still this delivery's claim, not a duplicate.
+   */
+  async claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult> {
     const now = this.now();
-    const item: LedgerEntry = { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds };
-    return this.conditional(() =>
-      this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(runId)" })),
-    );
+    const owner = randomUUID();
+    const item: LedgerEntry = { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds, owner };
+    const won = await this.conditional(() => this.call((o) => this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(runId)" }), o)));
+    if (won) return "claimed";
+    const existing = await this.get(runId);
+    return existing?.owner === owner && existing.state === "claimed" ? "claimed" : "duplicate";
   }
 
   async get(runId: string): Promise<LedgerEntry | undefined> {
-    const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { runId }, ConsistentRead: true }));
+    const out = await this.call((o) => this.doc.send(new GetCommand({ TableName: this.table, Key: { runId }, ConsistentRead: true }), o));
     return out.Item ? this.schema.parse(out.Item) : undefined;
   }
 
@@ -101,14 +142,14 @@ export class RunLedger implements RunClaims {
   async lock(runId: string, from: "claimed" | "started", staleBefore: number): Promise<string | undefined> {
     const token = `${this.now()}-${Math.random().toString(36).slice(2, 10)}`;
     const won = await this.conditional(() =>
-      this.doc.send(new UpdateCommand({
+      this.call((o) => this.doc.send(new UpdateCommand({
         TableName: this.table,
         Key: { runId },
         UpdateExpression: "SET #s = :closing, lockToken = :t, lockedAt = :now, updatedAt = :now",
         ConditionExpression: "#s = :from OR (#s = :closing AND lockedAt < :stale)",
         ExpressionAttributeNames: { "#s": "state" },
         ExpressionAttributeValues: { ":closing": "closing", ":t": token, ":now": this.now(), ":from": from, ":stale": staleBefore },
-      })),
+      }), o)),
     );
     return won ? token : undefined;
   }
@@ -117,28 +158,28 @@ export class RunLedger implements RunClaims {
   release(runId: string, token: string, to: "started" | "closed", fields: { buildId?: string; buildUrl?: string; reason?: string } = {}): Promise<boolean> {
     const sets = Object.entries(fields).filter(([, v]) => v !== undefined);
     return this.conditional(() =>
-      this.doc.send(new UpdateCommand({
+      this.call((o) => this.doc.send(new UpdateCommand({
         TableName: this.table,
         Key: { runId },
         UpdateExpression: `SET #s = :to, updatedAt = :now${sets.map(([k]) => `, ${k} = :${k}`).join("")} REMOVE lockToken, lockedAt`,
         ConditionExpression: "#s = :closing AND lockToken = :t",
         ExpressionAttributeNames: { "#s": "state" },
         ExpressionAttributeValues: { ":to": to, ":now": this.now(), ":closing": "closing", ":t": token, ...Object.fromEntries(sets.map(([k, v]) => [`:${k}`, v])) },
-      })),
+      }), o)),
     );
   }
 
   /** started (or a dead reaper's closing) → closed, when the pipeline already closed the run itself. */
   markClosed(runId: string, staleBefore: number): Promise<boolean> {
     return this.conditional(() =>
-      this.doc.send(new UpdateCommand({
+      this.call((o) => this.doc.send(new UpdateCommand({
         TableName: this.table,
         Key: { runId },
         UpdateExpression: "SET #s = :closed, updatedAt = :now REMOVE lockToken, lockedAt",
         ConditionExpression: "#s = :started OR (#s = :closing AND lockedAt < :stale)",
         ExpressionAttributeNames: { "#s": "state" },
         ExpressionAttributeValues: { ":closed": "closed", ":now": this.now(), ":started": "started", ":closing": "closing", ":stale": staleBefore },
-      })),
+      }), o)),
     );
   }
 
@@ -147,13 +188,13 @@ export class RunLedger implements RunClaims {
     const out: LedgerEntry[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new ScanCommand({
+      const page = await this.call((o) => this.doc.send(new ScanCommand({
         TableName: this.table,
         FilterExpression: "#s IN (:c, :s, :x)",
         ExpressionAttributeNames: { "#s": "state" },
         ExpressionAttributeValues: { ":c": "claimed", ":s": "started", ":x": "closing" },
         ExclusiveStartKey: start,
-      }));
+      }), o));
       for (const item of page.Items ?? []) {
         const parsed = this.schema.safeParse(item);
         if (parsed.success) out.push(parsed.data);
@@ -166,15 +207,29 @@ export class RunLedger implements RunClaims {
   private transition(runId: string, from: LedgerState, to: LedgerState, fields: Record<string, string>): Promise<boolean> {
     const keys = Object.keys(fields);
     return this.conditional(() =>
-      this.doc.send(new UpdateCommand({
+      this.call((o) => this.doc.send(new UpdateCommand({
         TableName: this.table,
         Key: { runId },
         UpdateExpression: `SET #s = :to, updatedAt = :now${keys.map((k) => `, ${k} = :${k}`).join("")}`,
         ConditionExpression: "#s = :from",
         ExpressionAttributeNames: { "#s": "state" },
         ExpressionAttributeValues: { ":to": to, ":from": from, ":now": this.now(), ...Object.fromEntries(keys.map((k) => [`:${k}`, fields[k]])) },
-      })),
+      }), o)),
     );
+  }
+
+  /** One call within the deadline; a timeout makes the ledger "unavailable" for a short while. */
+  private async call<T>(send: (opts: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> {
+    if (this.now() < this.unavailableUntil) throw new LedgerUnavailableError("run ledger unavailable: an earlier call timed out moments ago");
+    try {
+      return await send({ abortSignal: AbortSignal.timeout(this.callTimeoutMs) });
+    } catch (err) {
+      if (isUnreachable(err)) {
+        this.unavailableUntil = this.now() + UNAVAILABLE_FOR_MS;
+        throw new LedgerUnavailableError(`run ledger unavailable: ${(err as Error).name}: ${(err as Error).message}`.slice(0, 300));
+      }
+      throw err;
+    }
   }
 
   /** Run a conditional write: true when it applied, false when its condition did not hold. */
@@ -187,4 +242,12 @@ export class RunLedger implements RunClaims {
       throw err;
     }
   }
+}
+
+/** A timeout or a connection failure: the ledger may be down (as opposed to an answer). */
+function isUnreachable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (!e || e.$metadata?.httpStatusCode) return false;
+  return ["AbortError", "TimeoutError", "RequestTimeout", "TimeoutError"].includes(e.name ?? "") ||
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN"].includes(e.code ?? "");
 }

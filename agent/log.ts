@@ -2,6 +2,7 @@
 // (run id, topic-partition, offset, build id) and outcomes, never a secret, a token, a user's
 // e-mail or a whole message: callers pass only the fields listed in LogFields.
 import { Logger } from "@aws-lambda-powertools/logger";
+import { redact } from "./redact";
 
 export const logger = new Logger({ serviceName: "codefresh-agent" });
 
@@ -19,8 +20,7 @@ export interface LogFields {
   durationMs?: number;
 }
 
-/** An error as a short, secret-free line (no stack, no request bodies). */
+/** An error as a short, secret-free line (no stack, no request bodies, known secrets redacted). */
 export function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  return redact(err instanceof Error ? err.message : String(err), 300);
 }

@@ -16,6 +16,7 @@ import { reapOutcome } from "./decision";
 import { AgentDeps, DEPLOYING_LABEL, reportFailure, runView } from "./deploy-record";
 import type { LedgerEntry, RunLedger } from "./ledger";
 import { errorText, logger } from "./log";
+import { buildIdFromRunLink } from "./run-link";
 import { runKeyed } from "./scheduler";
 
 export interface ReaperOptions {
@@ -93,7 +94,7 @@ async function closeIfEnded(deps: LedgerDeps, staleLock: number, entry: LedgerEn
     return "already-closed";
   }
   if (build && !isTerminalBuildStatus(build.status)) {
-    if (run.externalRunId === buildId) return "running";
+    if (run.buildId === buildId) return "running";
     await linkRun(deps, entry.runId, buildId, buildUrl);
     return "linked";
   }
@@ -226,7 +227,8 @@ async function activeRunsPage(port: Pick<PortClient, "call">, action: string, li
     if (err instanceof PortApiError && err.status === 404) return [];
     throw err;
   }
-  const parsed = z.object({ runs: z.array(z.object({ id: z.string(), externalRunId: z.string().nullish() }).loose()) }).safeParse(body);
+  const parsed = z.object({ runs: z.array(z.object({ id: z.string(), link: z.unknown().optional() }).loose()) }).safeParse(body);
   if (!parsed.success) throw new Error(`Port listed the runs of ${action} without a "runs" array`);
-  return parsed.data.runs.map((r) => ({ id: r.id, externalRunId: r.externalRunId ?? undefined }));
+  // Port's run reads never return externalRunId: the build is the one the run's link points to.
+  return parsed.data.runs.map((r) => ({ id: r.id, externalRunId: buildIdFromRunLink(r.link) }));
 }

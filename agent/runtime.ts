@@ -6,6 +6,7 @@ import { PortClient } from "../clients/port";
 import { credentialProviders } from "./credentials";
 import type { AgentDeps } from "./deploy-record";
 import { RunLedger } from "./ledger";
+import { registerSecret } from "./redact";
 import type { LedgerDeps } from "./reaper";
 import type { AgentSettings, CommonSettings } from "./settings";
 
@@ -33,7 +34,7 @@ export function agentClients(settings: CommonSettings, policy: Partial<RetryPoli
   const credentials = credentialProviders(settings.credentials);
   const retry = { ...AGENT_RETRY_POLICY, ...policy };
   return {
-    port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry }),
+    port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry, onToken: registerSecret }),
     codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry }),
     allowedPipelines: settings.allowedPipelines,
     requireProductionApproval: settings.requireProductionApproval,

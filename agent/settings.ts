@@ -67,6 +67,15 @@ export { DEFAULT_CONCURRENCY } from "./contract";
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
+/** http(s) only: `javascript:` or `file:` URLs parse as URLs too. */
+const webUrl = () => z.url({ protocol: /^https?$/, error: "expected an http(s) URL" });
+/** DynamoDB's table name rule. */
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+/** The longest a Lambda behind a Kafka event source may run (its timeout when none is given). */
+const LAMBDA_KAFKA_MAX_TIMEOUT_SECONDS = 840;
+/** A claim younger than this may belong to a record still being handled, wherever the agent runs. */
+const MIN_CLAIM_LEASE_SECONDS = 60;
+
 export function loadAgentSettings(env: Env = process.env): AgentSettings {
   return loadCommonSettings(env, { ledgerRequired: true }) as AgentSettings;
 }
@@ -74,16 +83,17 @@ export function loadAgentSettings(env: Env = process.env): AgentSettings {
 function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): CommonSettings {
   const problems: string[] = [];
   const schema = z.object({
-    PORT_API_URL: z.url().default("https://api.port.io"),
-    PORT_APP_URL: z.url().default("https://app.port.io"),
-    CODEFRESH_API_URL: z.url().default("https://g.codefresh.io"),
-    RUN_LEDGER_TABLE: opts.ledgerRequired ? z.string().min(1) : z.string().min(1).optional(),
+    PORT_API_URL: webUrl().default("https://api.port.io"),
+    PORT_APP_URL: webUrl().default("https://app.port.io"),
+    CODEFRESH_API_URL: webUrl().default("https://g.codefresh.io"),
+    RUN_LEDGER_TABLE: opts.ledgerRequired ? z.string().regex(TABLE_NAME, "not a DynamoDB table name") : z.string().regex(TABLE_NAME, "not a DynamoDB table name").optional(),
     ALLOWED_PIPELINES: z.string().min(1),
     REQUIRE_PRODUCTION_APPROVAL: z.enum(["true", "false"], 'expected "true" or "false"').default("true"),
     AGENT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(DEFAULT_CONCURRENCY),
     LEDGER_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    REAPER_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(0).default(900),
+    REAPER_CLAIM_LEASE_SECONDS: z.coerce.number().int().min(MIN_CLAIM_LEASE_SECONDS).default(900),
     REAPER_LOCK_LEASE_SECONDS: z.coerce.number().int().min(0).default(120),
+    AGENT_FUNCTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(900).optional(),
   });
   // Every name read here is part of the contract the infrastructure compiles against.
   const names: readonly AgentEnvName[] = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
@@ -99,6 +109,16 @@ function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): Common
   for (const p of allowedPipelines) if (!/^[^/\s]+\/[^/\s]+$/.test(p)) problems.push(`ALLOWED_PIPELINES entry "${p}" is not a full name "project/pipeline"`);
 
   const credentials = credentialSource(env, problems);
+  // Checks across settings, on the raw values so that every problem is named in the one line.
+  const lease = Number(picked.REAPER_CLAIM_LEASE_SECONDS ?? 900);
+  const timeout = picked.AGENT_FUNCTION_TIMEOUT_SECONDS !== undefined ? Number(picked.AGENT_FUNCTION_TIMEOUT_SECONDS) : nonEmpty(env.AWS_LAMBDA_FUNCTION_NAME) ? LAMBDA_KAFKA_MAX_TIMEOUT_SECONDS : undefined;
+  // A claim the reaper takes over while its agent still runs gets a second build: the lease must outlive the function.
+  if (timeout !== undefined && Number.isFinite(timeout) && Number.isFinite(lease) && lease <= timeout) {
+    problems.push(`REAPER_CLAIM_LEASE_SECONDS (${lease}) must exceed the function timeout (${timeout} s)`);
+  }
+  // The AWS SDK needs a region for DynamoDB and Secrets Manager; without one it fails on the first record.
+  const usesAws = picked.RUN_LEDGER_TABLE !== undefined || credentials?.kind === "secrets-manager";
+  if (usesAws && !nonEmpty(env.AWS_REGION) && !nonEmpty(env.AWS_DEFAULT_REGION)) problems.push("AWS_REGION is required (the run ledger and secrets are AWS services)");
   if (problems.length > 0 || !parsed.success || !credentials) throw new SettingsError(problems);
   const s = parsed.data;
   return {

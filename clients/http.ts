@@ -28,7 +28,8 @@ export const DEFAULT_RETRY_POLICY: Required<RetryPolicy> = { timeoutMs: 15_000, 
 /**
  * When a failed attempt may be sent again. "always" for idempotent calls; "unsent" for calls
  * that must not run twice (starting a build): only when the request surely never reached the
- * server (connection refused/reset before an answer) or the server refused it up front (429, 502, 503).
+ * server (connection refused before an answer) or the server refused it up front (429). A 502/503
+ * may come from a gateway after the server acted on the request, so it is never replayed.
  */
 export type ReplaySafety = "always" | "unsent";
 
@@ -116,7 +117,7 @@ export class HttpClient {
       }
       this.learnPacing(res.headers);
       const body = await readBody(res);
-      const retryable = replay === "always" ? isRetryableStatus(res.status) : [429, 502, 503].includes(res.status);
+      const retryable = replay === "always" ? isRetryableStatus(res.status) : res.status === 429;
       if (!retryable || attempt === this.policy.retries) {
         if (retryable) {
           throw new HttpError(`${req.method} ${path}: HTTP ${res.status} after ${attempt + 1} attempts`, res.status, body, req.method, path);

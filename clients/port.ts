@@ -32,6 +32,8 @@ export interface PortClientOptions extends HttpClientOptions {
   /** API base URL without /v1, e.g. https://api.port.io. */
   readonly baseUrl: string;
   readonly credentials: PortCredentials | (() => Promise<PortCredentials>);
+  /** Told every access token as it is issued (the agent redacts it from any relayed text). */
+  readonly onToken?: (token: string) => void;
 }
 
 /** A Port answer that is not a success, with Port's own error code and message. */
@@ -313,6 +315,7 @@ export class PortClient {
     const parsed = z.object({ accessToken: z.string().min(1), expiresIn: z.number().positive() }).safeParse(res.body);
     if (!parsed.success) throw new PortApiError(res.status, "bad_token_response", "token response lacks accessToken/expiresIn", "POST", "/v1/auth/access_token");
     this.tokensFetched++;
+    this.options.onToken?.(parsed.data.accessToken);
     // Refresh a minute early so a token never expires between check and use.
     this.token = { value: parsed.data.accessToken, expiresAt: Date.now() + Math.max(parsed.data.expiresIn - 60, 1) * 1000 };
     return this.token.value;

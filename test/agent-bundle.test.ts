@@ -406,9 +406,9 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
     });
 
     it("adopts a build started by an agent that died before recording it, then closes the run when it ends", async () => {
-      const agent = world.loadBundle({ REAPER_CLAIM_LEASE_SECONDS: "0" });
+      const agent = world.loadBundle({ REAPER_CLAIM_LEASE_SECONDS: "60" });
       const runId = world.createRun("env-1");
-      const claimedAt = Date.now() - 60_000;
+      const claimedAt = Date.now() - 61_000;
       await doc().send(new PutCommand({ TableName: world.table, Item: { runId, state: "claimed", pipeline: DEPLOY_PIPELINE, environment: "env-1", claimedAt, updatedAt: claimedAt, expiresAt: 2e9 } }));
       // The build the dead agent started (with its annotation), plus an unrelated one.
       const call = (runFor: string) =>
@@ -432,9 +432,9 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
     });
 
     it("fails a run whose claim is stale and for which no build exists", async () => {
-      const agent = world.loadBundle({ REAPER_CLAIM_LEASE_SECONDS: "0" });
+      const agent = world.loadBundle({ REAPER_CLAIM_LEASE_SECONDS: "60" });
       const runId = world.createRun("env-1");
-      await doc().send(new PutCommand({ TableName: world.table, Item: { runId, state: "claimed", pipeline: DEPLOY_PIPELINE, environment: "env-1", claimedAt: Date.now() - 1000, updatedAt: 0, expiresAt: 2e9 } }));
+      await doc().send(new PutCommand({ TableName: world.table, Item: { runId, state: "claimed", pipeline: DEPLOY_PIPELINE, environment: "env-1", claimedAt: Date.now() - 61_000, updatedAt: 0, expiresAt: 2e9 } }));
       const result = await agent.reaper({});
       assert.deepEqual(result.outcomes, { closed: 1 });
       const run = world.port.run(runId)!;

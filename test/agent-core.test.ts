@@ -104,7 +104,7 @@ describe("agent core: Kafka decoding", () => {
   });
 
   it("tells garbage apart without throwing: not base64, not JSON, wrong shape with and without a run id", () => {
-    const values = ["***", b64("{x"), b64({ runId: "r_1", action: "deploy_image" }), b64({ image: "x" }), b64("")];
+    const values = ["***", b64("{x"), b64({ runId: "r_1", action: "deploy_image" }), b64({ action: "deploy_image", image: "x" }), b64("")];
     const records = decodeKafkaEvent({ records: { "t-0": values.map((value, offset) => ({ offset, value })) } });
     assert.deepEqual(records.map((r) => r.message.kind), ["malformed", "malformed", "malformed", "malformed", "malformed"]);
     assert.deepEqual(records.map((r) => (r.message.kind === "malformed" ? r.message.reason : "")).slice(0, 2), ["value is not base64", "message is not JSON"]);
@@ -150,7 +150,7 @@ describe("agent core: keyed scheduler", () => {
 });
 
 describe("agent settings", () => {
-  const base = { RUN_LEDGER_TABLE: "ledger", ALLOWED_PIPELINES: "deploy/app, deploy/other", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "test-client-secret", CODEFRESH_API_KEY: "test-key" };
+  const base = { AWS_REGION: "eu-west-1", RUN_LEDGER_TABLE: "ledger", ALLOWED_PIPELINES: "deploy/app, deploy/other", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "test-client-secret", CODEFRESH_API_KEY: "test-key" };
 
   it("applies the documented defaults", () => {
     const s = loadAgentSettings(base);
@@ -211,6 +211,21 @@ describe("agent settings", () => {
         },
       );
     });
+  });
+
+  it("fails at start on a non-web URL, a bad table name, a claim lease not above the function timeout, or no AWS region", () => {
+    const fails = (env: Record<string, string>, problem: RegExp) => assert.throws(() => loadAgentSettings({ ...base, ...env }), problem);
+    fails({ CODEFRESH_API_URL: "javascript:alert(1)" }, /CODEFRESH_API_URL is invalid \(expected an http\(s\) URL\)/);
+    fails({ PORT_APP_URL: "file:///etc/passwd" }, /PORT_APP_URL is invalid/);
+    fails({ RUN_LEDGER_TABLE: "no spaces allowed" }, /RUN_LEDGER_TABLE is invalid \(not a DynamoDB table name\)/);
+    fails({ REAPER_CLAIM_LEASE_SECONDS: "30" }, /REAPER_CLAIM_LEASE_SECONDS is invalid/);
+    fails({ REAPER_CLAIM_LEASE_SECONDS: "600", AGENT_FUNCTION_TIMEOUT_SECONDS: "600" }, /REAPER_CLAIM_LEASE_SECONDS \(600\) must exceed the function timeout \(600 s\)/);
+    // On Lambda without the timeout given, the longest a Kafka-triggered function may run (840 s) counts.
+    fails({ AWS_LAMBDA_FUNCTION_NAME: "agent", REAPER_CLAIM_LEASE_SECONDS: "800" }, /must exceed the function timeout \(840 s\)/);
+    assert.equal(loadAgentSettings({ ...base, AWS_LAMBDA_FUNCTION_NAME: "agent" }).claimLeaseSeconds, 900, "the default lease outlives any Kafka-triggered Lambda");
+    const { AWS_REGION: _region, ...noRegion } = base;
+    assert.throws(() => loadAgentSettings(noRegion), /AWS_REGION is required/);
+    assert.equal(loadAgentSettings({ ...noRegion, AWS_DEFAULT_REGION: "eu-west-1" }).ledgerTable, "ledger");
   });
 
   it("prefers Secrets Manager ARNs and needs both of them", () => {

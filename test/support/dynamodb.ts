@@ -59,3 +59,76 @@ export function connectDynamo(endpoint: string): LocalDynamo {
     },
   };
 }
+
+/**
+ * A DynamoDB endpoint in front of a real one that loses answers: `loseAnswers(target, n)` lets the
+ * next `n` requests of that operation (e.g. "PutItem") reach the server, then cuts the connection
+ * instead of answering — the write happened, the client never hears of it.
+ */
+export interface LossyDynamo {
+  readonly endpoint: string;
+  loseAnswers(operation: string, times: number): void;
+  /** Operations seen, in order ("PutItem", "GetItem", …). */
+  readonly seen: string[];
+  stop(): Promise<void>;
+}
+
+export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
+  const { createServer } = await import("node:http");
+  const losses = new Map<string, number>();
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const operation = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
+      seen.push(operation);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection") headers[k] = v;
+      fetch(target, { method: req.method, headers, body: Buffer.concat(chunks) }).then(async (answer) => {
+        const body = Buffer.from(await answer.arrayBuffer());
+        const left = losses.get(operation) ?? 0;
+        if (left > 0) {
+          losses.set(operation, left - 1);
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/x-amz-json-1.0" });
+        res.end(body);
+      }, () => req.socket.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    loseAnswers: (operation, times) => void losses.set(operation, times),
+    seen,
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** A DynamoDB endpoint that accepts connections and never answers (requests hang until the client gives up). */
+export async function startSilentDynamo(): Promise<{ endpoint: string; connections: () => number; stop(): Promise<void> }> {
+  const { createServer } = await import("node:net");
+  const sockets = new Set<import("node:net").Socket>();
+  let count = 0;
+  const server = createServer((socket) => {
+    count++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    socket.resume(); // read and ignore everything
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => count,
+    stop: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -38,6 +38,8 @@ export interface Fault {
   readonly status: number | "network";
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
+  /** Run the real route first (its side effect happens), then answer the fault instead: a lost answer. */
+  readonly afterEffect?: boolean;
 }
 
 export interface RecordedRequest {
@@ -162,6 +164,7 @@ export class EmulatorServer {
     );
     if (fault) {
       fault.left--;
+      if (fault.fault.afterEffect) await this.dispatch({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body, rawBody, params: {} });
       record(fault.fault.status);
       if (fault.fault.status === "network") {
         req.socket.destroy();

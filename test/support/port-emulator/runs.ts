@@ -1,6 +1,12 @@
 // Action runs: created when someone clicks an action (test helper `createRun`, or the real
 // POST /v1/actions/{id}/runs), then reported on by backends: PATCH (status once, links, summary,
 // externalRunId) and log lines (terminationStatus once). A finished run can't be modified.
+//
+// Pessimistic where Port is a Fastify service: every run answer is serialized by the route's 200
+// schema (apispec.json), so `externalRunId`, accepted by PATCH, never comes back on a read; the
+// run listing has no `offset` (not declared, so Fastify hands it to a handler that ignores it).
+// What a PATCH or a log line on a finished run answers is undocumented: the least helpful
+// plausible answer, a 422 worded like any body-validation failure.
 import { z } from "zod";
 import { EmulatedRequest } from "../emulator-server";
 import { getAction } from "./actions";
@@ -77,10 +83,22 @@ const logBody = z.strictObject({
   statusLabel: z.string().optional(),
 });
 
+/**
+ * Fields of a run in the 200 response schemas of GET /v1/actions/runs, GET/PATCH
+ * /v1/actions/runs/{run_id} (apispec.json). Anything else the emulator stores is dropped on the
+ * way out, as Fastify's serializer drops it: `externalRunId` is not among them.
+ */
+export const RUN_RESPONSE_FIELDS = [
+  "id", "blueprint", "entity", "action", "properties", "rawProperties", "endedAt", "source", "requiredApproval",
+  "status", "statusLabel", "link", "summary", "approval", "payload", "response", "pendingExecution", "claimedUntil",
+  "installationId", "createdBy", "impersonatedBy", "updatedBy", "createdAt", "updatedAt",
+] as const;
+
+/** The spec's generic 422 text: a finished run is refused in words that say nothing about it. */
+const UNPROCESSABLE = "The json provided does not match the route's schema";
+
 function refuseIfEnded(stored: StoredRun): void {
-  if (TERMINAL.includes(stored.run.status)) {
-    throw new PortError(422, "run_already_finished", `Run "${stored.run.id}" has already finished with status ${stored.run.status} and can no longer be modified`);
-  }
+  if (TERMINAL.includes(stored.run.status)) throw new PortError(422, "invalid_request", UNPROCESSABLE);
 }
 
 export function patchRun(state: PortState, id: string, body: unknown): Run {
@@ -107,7 +125,7 @@ export function patchRun(state: PortState, id: string, body: unknown): Run {
 export function addRunLog(state: PortState, id: string, body: unknown): RunLog {
   const stored = getRun(state, id);
   const input = parseBody(logBody, body);
-  if (input.terminationStatus !== undefined) refuseIfEnded(stored);
+  refuseIfEnded(stored);
   const now = new Date().toISOString();
   const log: RunLog = { id: portId("log"), runId: id, message: input.message, createdBy: state.actor, createdAt: now };
   if (input.terminationStatus) {
@@ -123,9 +141,11 @@ export function addRunLog(state: PortState, id: string, body: unknown): RunLog {
   return log;
 }
 
-/** Run as the API shows it: `?version=v1` has the action as a plain identifier. */
+/** Run as the API shows it (response schema fields only); `?version=v1` has the action as a plain identifier. */
 function view(run: Run, req: EmulatedRequest): JsonObject {
-  const out = clone(run) as unknown as JsonObject;
+  const stored = clone(run) as unknown as JsonObject;
+  const out: JsonObject = {};
+  for (const field of RUN_RESPONSE_FIELDS) if (stored[field] !== undefined) out[field] = stored[field];
   if (req.query.get("version") === "v1") out.action = run.action.identifier;
   return out;
 }
@@ -152,8 +172,7 @@ export function registerRunRoutes(router: PortRouter, state: PortState): void {
     const q = req.query;
     const limit = q.has("limit") ? Number(q.get("limit")) : 1000;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`querystring/limit must be between 1 and 1000`);
-    const offset = q.has("offset") ? Number(q.get("offset")) : 0;
-    if (!Number.isInteger(offset) || offset < 0) throw invalid(`querystring/offset must be an integer >= 0`);
+    // No `offset` in the spec: ignored, so a client paging with it gets the first page again.
     const active = q.get("active");
     const runs = [...state.runs.values()]
       .map((s) => s.run)
@@ -166,7 +185,7 @@ export function registerRunRoutes(router: PortRouter, state: PortState): void {
           (!q.get("blueprint") || r.blueprint?.identifier === q.get("blueprint")),
       )
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-      .slice(offset, offset + limit);
+      .slice(0, limit);
     return ok(200, { runs: runs.map((r) => view(r, req)) });
   });
   router.authed("GET", "/v1/actions/runs/:id", (req) => ok(200, { run: view(getRun(state, req.params.id).run, req) }));
