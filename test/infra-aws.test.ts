@@ -129,6 +129,7 @@ describe("agent on AWS (Lambda + Port Kafka)", () => {
     const env = handlerFn().inputs.environment.variables as Record<string, unknown>;
     assert.deepEqual(Object.keys(env).sort(), [
       "AGENT_CONCURRENCY",
+      "AGENT_FUNCTION_TIMEOUT_SECONDS",
       "ALLOWED_PIPELINES",
       "CODEFRESH_API_KEY_SECRET_ARN",
       "CODEFRESH_API_URL",
@@ -149,6 +150,8 @@ describe("agent on AWS (Lambda + Port Kafka)", () => {
     assert.equal(env.CODEFRESH_API_URL, "https://g.codefresh.io");
     assert.equal(env.AGENT_CONCURRENCY, "32");
     assert.equal(env.LEDGER_TTL_DAYS, "30");
+    assert.equal(env.AGENT_FUNCTION_TIMEOUT_SECONDS, "300", "the handler's timeout, which the reaper's claim lease must exceed");
+    assert.equal(reaperFn().inputs.environment.variables.AGENT_FUNCTION_TIMEOUT_SECONDS, "300");
     assert.equal(env.REQUIRE_PRODUCTION_APPROVAL, "true", "approvals.production defaults to true");
     const everything = JSON.stringify(mocks.resources.filter((r) => r.type !== T.version).map((r) => reveal(r.inputs)));
     for (const value of SECRET_VALUES) assert.ok(!everything.includes(value), `${value} leaked outside a SecretVersion`);

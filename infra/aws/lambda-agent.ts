@@ -89,6 +89,8 @@ export class LambdaAgent extends pulumi.ComponentResource {
       CODEFRESH_API_KEY_SECRET_ARN: this.codefreshSecret.arn,
       RUN_LEDGER_TABLE: this.ledger.tableName,
       POWERTOOLS_SERVICE_NAME: agent.name,
+      // The handler's timeout, on both functions: the reaper's claim lease must outlive it.
+      AGENT_FUNCTION_TIMEOUT_SECONDS: String(agent.lambda.timeoutSeconds),
     };
     const environment = { variables };
     const loggingConfig = { logFormat: "JSON", logGroup: this.logs.name, applicationLogLevel: agent.lambda.logLevel, systemLogLevel: "WARN" };
