@@ -47,6 +47,8 @@ function run(command: string, args: string[], what: string): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+class PortTaken extends Error {}
+
 export class KafkaBroker {
   private stopped = false;
 
@@ -64,12 +66,15 @@ export class KafkaBroker {
   static async start(opts: BrokerOptions): Promise<KafkaBroker> {
     const version = opts.version ?? (process.env.KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION);
     const libs = ensureKafkaJars(version);
-    const dir = mkdtempSync(path.join(tmpdir(), "kafka-broker-"));
-    try {
-      return await KafkaBroker.startIn(dir, libs, version, opts);
-    } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const dir = mkdtempSync(path.join(tmpdir(), "kafka-broker-"));
+      try {
+        return await KafkaBroker.startIn(dir, libs, version, opts);
+      } catch (err) {
+        rmSync(dir, { recursive: true, force: true });
+        // A port found free was taken by another process before the JVM bound it: new ports.
+        if (!(err instanceof PortTaken) || attempt === 3) throw err;
+      }
     }
   }
 
@@ -136,8 +141,12 @@ export class KafkaBroker {
     while (!broker.log().includes("Kafka Server started")) {
       if (gone !== undefined || Date.now() > deadline) {
         const why = gone !== undefined ? `exited (${gone})` : "did not start in time";
-        const detail = `${broker.logTail(15)}\n${stderr.trim()}`;
+        const log = broker.log();
+        // The first error says why; the tail is mostly its stack trace.
+        const firstError = log.split("\n").find((l) => / ERROR /.test(l)) ?? "";
+        const detail = `${firstError}\n...\n${broker.logTail(15)}\n${stderr.trim()}`;
         await broker.stop();
+        if (/Address already in use|BindException/.test(log + stderr)) throw new PortTaken(detail);
         throw new Error(`Kafka ${version} broker ${why}:\n${detail}`);
       }
       await sleep(200);
