@@ -46,7 +46,7 @@ class ConsumerProcess {
   static start(name: string, env: Record<string, string>): ConsumerProcess {
     const healthDir = mkdtempSync(path.join(tmpdir(), `agent-${name}-`));
     const child = spawn(process.execPath, [CONSUMER_BUNDLE], { env: { ...env, AGENT_HEALTH_DIR: healthDir }, stdio: ["ignore", "pipe", "pipe"] });
-    guardChild(child);
+    guardChild(child, healthDir);
     const proc = new ConsumerProcess(name, child, healthDir);
     running.add(proc);
     return proc;

@@ -131,7 +131,7 @@ export class KafkaBroker {
       "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties, ...scram], "kafka-storage format");
 
     const java = spawn("java", [...jvm, "-cp", classpath, "kafka.Kafka", properties], { stdio: ["ignore", "ignore", "pipe"] });
-    guardChild(java);
+    guardChild(java, dir);
     let stderr = "";
     java.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-4000)));
     const broker = new KafkaBroker(version, `localhost:${clientPort}`, readFileSync(caFile, "utf8"), caFile, dir, java);

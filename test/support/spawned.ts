@@ -18,8 +18,11 @@ function killAll(): void {
   live.clear();
 }
 
-/** Register `child`; returns a function that forgets it (call once it has exited). */
-export function guardChild(child: ChildProcess): () => void {
+/**
+ * Register `child`; returns a function that forgets it (call once it has exited). `scratchDir`:
+ * removed by the watchdog too when the test process dies without cleaning up.
+ */
+export function guardChild(child: ChildProcess, scratchDir?: string): () => void {
   const pid = child.pid;
   if (pid === undefined) return () => undefined;
   if (!hooked) {
@@ -30,7 +33,7 @@ export function guardChild(child: ChildProcess): () => void {
   // Killed as soon as the child exits (forget), so it never outlives the pid it watches.
   const watchdog = spawn(
     "bash",
-    ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null; true`],
+    ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -9 ${pid} 2>/dev/null; ${scratchDir ? `sleep 1; rm -rf -- '${scratchDir.replace(/'/g, "'\\''")}'; ` : ""}true`],
     { detached: true, stdio: "ignore" },
   );
   watchdog.unref();
