@@ -4,7 +4,7 @@
 // are handled, and a clean stop on SIGTERM (the current batch finishes, the group is left).
 // Also here, as the pod has no scheduler beside it: health files for the probes (health.ts) and
 // the reaper, run in-process on an interval.
-import { Consumer, ConsumerCrashEvent, EachBatchPayload, Kafka, KafkaConfig, logLevel } from "kafkajs";
+import { Consumer, ConsumerCrashEvent, EachBatchPayload, Kafka, KafkaConfig, KafkaJSSASLAuthenticationError, logLevel } from "kafkajs";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { handleBatch } from "./batch";
 import type { AgentDeps } from "./deploy-record";
@@ -16,7 +16,12 @@ import { reap, reapPortRuns, ReapSummary } from "./reaper";
 import { agentClients, createAgent } from "./runtime";
 import { ConsumerSettings, loadConsumerSettings, SettingsError } from "./settings";
 
-export function kafkaConfig(settings: ConsumerSettings): KafkaConfig {
+/**
+ * `starting`: true while the consumer connects. kafkajs logs a failed connection as errors from
+ * several of its parts and then rejects connect(), which main() reports as one line: until the
+ * consumer is running, its errors are logged as warnings so that line is the only error.
+ */
+export function kafkaConfig(settings: ConsumerSettings, starting: () => boolean = () => false): KafkaConfig {
   return {
     clientId: "codefresh-agent",
     brokers: [...settings.kafkaBrokers],
@@ -26,14 +31,14 @@ export function kafkaConfig(settings: ConsumerSettings): KafkaConfig {
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log }) => {
       const text = `kafkajs ${namespace}: ${String(log.message)}`;
-      if (level <= logLevel.ERROR) logger.error(text);
+      if (level <= logLevel.ERROR && !starting()) logger.error(text);
       else logger.warn(text);
     },
   };
 }
 
 /** The slice of a kafkajs Consumer the agent uses (tests pass a fake). */
-export type AgentConsumer = Pick<Consumer, "connect" | "subscribe" | "run" | "commitOffsets" | "disconnect" | "on" | "events">;
+export type AgentConsumer = Pick<Consumer, "connect" | "subscribe" | "run" | "disconnect" | "on" | "events">;
 
 export interface ConsumerAgent {
   readonly deps: AgentDeps;
@@ -120,14 +125,18 @@ export async function runConsumer(consumer: AgentConsumer, deps: AgentDeps, sett
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       if (!isRunning() || isStale() || batch.messages.length === 0) return;
       const records = recordsOf(batch);
       // handleBatch never throws for a record: every record ends handled, so the batch commits.
       const summary = await handleBatch(deps, records, settings.concurrency);
       const last = batch.messages[batch.messages.length - 1].offset;
       resolveOffset(last);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      // Explicit offsets through the batch's own commit, not consumer.commitOffsets(): kafkajs
+      // drops the latter without a word once the consumer is stopping, so the batch a SIGTERM
+      // let finish would never be committed (seen against a real broker, test/e2e/broker.test.ts).
+      const next = (BigInt(last) + 1n).toString();
+      await commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
       await heartbeat();
       logger.info("batch handled", { record: `${batch.topic}-${batch.partition}@${last}`, count: summary.records, outcome: JSON.stringify(summary.outcomes) });
     },
@@ -172,7 +181,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     process.exit(2);
   }
   const agent = consumerAgent(settings);
-  const consumer = new Kafka(kafkaConfig(settings)).consumer({ groupId: settings.consumerGroup, sessionTimeout: 45_000 });
+  let starting = true;
+  const consumer = new Kafka(kafkaConfig(settings, () => starting)).consumer({ groupId: settings.consumerGroup, sessionTimeout: 45_000 });
   // No AGENT_HEALTH_DIR (a local run): no health files at all.
   const health = settings.healthDir ? new HealthFiles(settings.healthDir) : undefined;
   const reaper = startReaperLoop(agent.reapPass, settings.reaperIntervalSeconds * 1000);
@@ -180,7 +190,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     health?.notReady();
     await reaper.stop();
   });
-  await runConsumer(consumer, agent.deps, settings, health);
+  try {
+    await runConsumer(consumer, agent.deps, settings, health);
+  } catch (err) {
+    if (!(err instanceof KafkaJSSASLAuthenticationError)) throw err;
+    // A wrong username or password never heals by retrying: one line, as for a settings problem.
+    process.stderr.write(`agent settings: the Kafka brokers (${settings.kafkaBrokers.join(",")}) refused the SASL/SCRAM-SHA-512 login: check KAFKA_USERNAME and KAFKA_PASSWORD\n`);
+    process.exit(2);
+  }
+  starting = false;
   const ledger = settings.ledgerTable ? "DynamoDB" : "Port run state";
   logger.info("consumer running", { reason: `group ${settings.consumerGroup}, topic ${settings.topic}, run ledger: ${ledger}` });
 }
