@@ -126,6 +126,8 @@ export function addRunLog(state: PortState, id: string, body: unknown): RunLog {
 /** Run as the API shows it: `?version=v1` has the action as a plain identifier. */
 function view(run: Run, req: EmulatedRequest): JsonObject {
   const out = clone(run) as unknown as JsonObject;
+  // Not in the 200 response schemas: Port (Fastify) drops it from every answer.
+  delete out.externalRunId;
   if (req.query.get("version") === "v1") out.action = run.action.identifier;
   return out;
 }
@@ -152,8 +154,6 @@ export function registerRunRoutes(router: PortRouter, state: PortState): void {
     const q = req.query;
     const limit = q.has("limit") ? Number(q.get("limit")) : 1000;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`querystring/limit must be between 1 and 1000`);
-    const offset = q.has("offset") ? Number(q.get("offset")) : 0;
-    if (!Number.isInteger(offset) || offset < 0) throw invalid(`querystring/offset must be an integer >= 0`);
     const active = q.get("active");
     const runs = [...state.runs.values()]
       .map((s) => s.run)
@@ -166,7 +166,8 @@ export function registerRunRoutes(router: PortRouter, state: PortState): void {
           (!q.get("blueprint") || r.blueprint?.identifier === q.get("blueprint")),
       )
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
-      .slice(offset, offset + limit);
+      // No `offset` in Port's spec: an unknown query parameter is stripped, so it changes nothing.
+      .slice(0, limit);
     return ok(200, { runs: runs.map((r) => view(r, req)) });
   });
   router.authed("GET", "/v1/actions/runs/:id", (req) => ok(200, { run: view(getRun(state, req.params.id).run, req) }));
