@@ -410,8 +410,8 @@ export async function reapPortRuns(deps: ReaperDeps & Partial<Pick<AgentDeps, "a
   const now = Date.now();
   const linked = new Map(runs.map((r) => [r.id, r.status === "IN_PROGRESS" ? linkedBuild(deps.codefresh, r) : undefined]));
   const unlinkedSince = (r: PortRun) => (r.createdAt ? Date.parse(r.createdAt) : NaN);
-  const toSearch = runs.filter((r) => r.status === "IN_PROGRESS" && !linked.get(r.id) && now - unlinkedSince(r) >= grace);
-  const search = new BuildSearch(deps.codefresh, Math.min(now, ...toSearch.map(unlinkedSince)) - CLOCK_SLACK_MS);
+  const toSearch = new Set(runs.filter((r) => r.status === "IN_PROGRESS" && !linked.get(r.id) && now - unlinkedSince(r) >= grace));
+  const search = new BuildSearch(deps.codefresh, Math.min(now, ...[...toSearch].map(unlinkedSince)) - CLOCK_SLACK_MS);
   for (const [runId, buildId] of linked) if (buildId) search.know(buildId, runId);
 
   const results = await runKeyed(runs, (r) => r.id, opts.concurrency, async (run): Promise<ReapOutcome> => {
@@ -424,7 +424,7 @@ export async function reapPortRuns(deps: ReaperDeps & Partial<Pick<AgentDeps, "a
         await closeEndedRun(deps, { run, buildId, buildUrl: deps.codefresh.buildUrl(buildId), build });
         return "closed";
       }
-      if (!toSearch.includes(run)) return "waiting";
+      if (!toSearch.has(run)) return "waiting";
       const build = await search.find(deps.allowedPipelines ?? [], run.id, unlinkedSince(run) - CLOCK_SLACK_MS);
       if (!build) return "waiting";
       const buildUrl = deps.codefresh.buildUrl(build.id);

@@ -248,6 +248,12 @@ function nodeTransport(): Transport {
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   return (req) =>
     new Promise<RawResponse>((resolve, reject) => {
+      // Declared before use: Pulumi's closure serializer refuses a variable used before its declaration.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        reject(err);
+      };
       const url = new URL(req.url);
       const secure = url.protocol === "https:";
       const headers: Record<string, string | number> = { ...req.headers };
@@ -266,11 +272,7 @@ function nodeTransport(): Transport {
           });
         });
       });
-      function fail(err: Error): void {
-        clearTimeout(timer);
-        reject(err);
-      }
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         const err = new Error(`request timed out after ${req.timeoutMs} ms`);
         err.name = "TimeoutError";
         request.destroy(err);

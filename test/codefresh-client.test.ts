@@ -43,6 +43,17 @@ describe("CodefreshClient build queries", () => {
     assert.deepEqual(queries.map((q) => q.get("page")), Array.from({ length: 9 }, (_, i) => String(i + 1)));
   });
 
+  it("finds a build by annotation beyond the first page, reading each build's annotations once", async () => {
+    const mine = cf.seedBuild("deploy/app", { annotations: { port_run_id: "r_mine" } });
+    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 120; i++) cf.seedBuild("deploy/app", { annotations: { port_run_id: `r_${i}` } });
+    const found = await client().findBuildByAnnotation({ pipeline: "deploy/app", since: Date.now() - 60_000, key: "port_run_id", value: "r_mine" });
+    assert.equal(found?.id, mine.id);
+    const reads = cf.requestsTo("GET", "/api/annotations").map((r) => new URLSearchParams(r.query).get("entityId"));
+    assert.equal(new Set(reads).size, reads.length);
+    assert.equal(await client().findBuildByAnnotation({ pipeline: "deploy/app", since: Date.now() - 60_000, key: "port_run_id", value: "r_none" }), undefined);
+  });
+
   it("names the build of a build URL it made, and nothing else", () => {
     const c = client();
     assert.equal(c.buildIdFromUrl(c.buildUrl("64ed0bc7c64d3336272d6c51")), "64ed0bc7c64d3336272d6c51");
