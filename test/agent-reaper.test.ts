@@ -119,6 +119,18 @@ describe("reapers (DynamoDB ledger and Port runs) against pessimistic emulators"
       assert.equal(run.statusLabel, "Terminated");
     });
 
+    it("does not take a 422 on the closing PATCH for \"already closed\": the run is read, and closed on a later pass", async () => {
+      const runId = deployRun();
+      const b = build(runId, "error");
+      await putEntry({ runId, state: "started", claimedAt: Date.now(), buildId: b.id, buildUrl: buildUrl(b.id) });
+      linkInPort(runId, b.id);
+      world.port.inject({ method: "PATCH", path: `/v1/actions/runs/${runId}`, status: 422, times: 1 });
+      assert.deepEqual((await reap(deps(), { ...opts, lockLeaseMs: 0 })).outcomes, { failed: 1 });
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
+      assert.deepEqual((await reap(deps(), { ...opts, lockLeaseMs: 0 })).outcomes, { closed: 1 });
+      assert.equal(world.port.run(runId)!.run.status, "FAILURE");
+    });
+
     it("writes the deployment entity whole when the agent's first write was lost, and keeps what the agent wrote", async () => {
       const runId = deployRun();
       const b = build(runId, "success");
