@@ -49,7 +49,7 @@ describe("reapers (DynamoDB ledger and Port runs) against pessimistic emulators"
     if (createdAt) world.port.run(id)!.run.createdAt = createdAt;
     return id;
   };
-  const build = (runId: string, status: "running" | "terminated" | "success" = "running") => {
+  const build = (runId: string, status: "running" | "terminated" | "success" | "error" = "running") => {
     const b = world.cf.seedBuild(DEPLOY_PIPELINE, { annotations: { [RUN_ID_ANNOTATION]: runId } });
     world.cf.setBuildStatus(b.id, status);
     return b;
