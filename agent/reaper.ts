@@ -1,22 +1,24 @@
 // The reaper: a scheduled pass over open ledger entries that makes sure no run stays stuck.
 // - started, build ended, run still IN_PROGRESS (pipeline hooks never ran): close the run with
-//   the build's outcome and mark the deployment entity;
-// - started, run no longer linked (crash after the build started, before Port was told): link it;
+//   the build's outcome and write the deployment entity whole;
+// - started, run not linked to its build (crash after the build started, before Port was told):
+//   link it, once (Port's `link` shows it is done; Port never returns `externalRunId`);
 // - claimed for longer than a Lambda can live (crash between claim and start, or an uncertain
 //   start): adopt the build carrying our port_run_id annotation, or close the run FAILURE.
 // Two reapers at once are safe: closing needs the entry's lock, taken by a conditional write.
 // reapPortRuns (below) is the Kubernetes consumer's variant without DynamoDB: Port's active runs
-// are its source, and it closes runs with the same code (closeEndedRun).
-import { BLUEPRINTS, DEPLOYMENT, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
+// are its source, a run's `link` names its build, and it closes runs with the same code.
+import { deployActions } from "../actions/deploy";
+import type { DeployRequest } from "../actions/deploy-request";
 import { deploymentIdentifier } from "../blueprints/identifiers";
-import { Build, isTerminalBuildStatus } from "../clients/codefresh";
+import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
+import { Build, CodefreshClient, isTerminalBuildStatus } from "../clients/codefresh";
 import { PortApiError, PortClient } from "../clients/port";
 import { z } from "zod";
-import { reapOutcome } from "./decision";
-import { AgentDeps, DEPLOYING_LABEL, reportFailure, runView } from "./deploy-record";
+import { deploymentEntity, reapOutcome, runLink } from "./decision";
+import { AgentDeps, DEPLOYING_LABEL } from "./deploy-record";
 import type { LedgerEntry, RunLedger } from "./ledger";
 import { errorText, logger } from "./log";
-import { buildIdFromRunLink } from "./run-link";
 import { runKeyed } from "./scheduler";
 
 export interface ReaperOptions {
@@ -38,23 +40,31 @@ export interface ReapSummary {
 /** The DynamoDB reaper needs the DynamoDB ledger (its listing and locks), not just claims. */
 export type LedgerDeps = AgentDeps & { readonly ledger: RunLedger };
 
+/** What the reaper's Port and Codefresh calls need of the agent's dependencies. */
+type ReaperDeps = Pick<AgentDeps, "port" | "codefresh" | "portAppUrl">;
+
+/** Clock skew allowed between the agent and Codefresh when a build is matched to a run's time. */
+const CLOCK_SLACK_MS = 60_000;
+
 export async function reap(deps: LedgerDeps, opts: ReaperOptions): Promise<ReapSummary> {
   const entries = await deps.ledger.listOpen();
+  const now = Date.now();
+  // One build search for the pass: each pipeline's builds listed once, each build's annotations read once.
+  const stale = entries.filter((e) => e.state === "claimed" && now - e.claimedAt >= opts.claimLeaseMs);
+  const search = new BuildSearch(deps.codefresh, Math.min(now, ...stale.map((e) => e.claimedAt)) - CLOCK_SLACK_MS);
+  for (const e of entries) if (e.buildId) search.know(e.buildId, e.runId);
   const results = await runKeyed(entries, (e) => e.runId, opts.concurrency, async (entry) => {
     try {
-      return await reapOne(deps, opts, entry);
+      return await reapOne(deps, opts, search, entry);
     } catch (err) {
       logger.error("reaper: entry failed", { runId: entry.runId, reason: errorText(err) });
       return "failed" as const;
     }
   });
-  const outcomes: Partial<Record<ReapOutcome, number>> = {};
-  for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
-  logger.info("reaper pass done", { count: entries.length, outcome: JSON.stringify(outcomes) });
-  return { entries: entries.length, outcomes };
+  return summarize(entries.length, results);
 }
 
-async function reapOne(deps: LedgerDeps, opts: ReaperOptions, entry: LedgerEntry): Promise<ReapOutcome> {
+async function reapOne(deps: LedgerDeps, opts: ReaperOptions, search: BuildSearch, entry: LedgerEntry): Promise<ReapOutcome> {
   const now = Date.now();
   const staleLock = now - opts.lockLeaseMs;
   if (entry.state === "closing" && (entry.lockedAt ?? 0) >= staleLock) return "busy";
@@ -64,15 +74,15 @@ async function reapOne(deps: LedgerDeps, opts: ReaperOptions, entry: LedgerEntry
     if (now - entry.claimedAt < opts.claimLeaseMs) return "waiting";
     const token = await deps.ledger.lock(entry.runId, "claimed", staleLock);
     if (!token) return "busy";
-    const build = await findBuild(deps, entry);
+    const build = entry.pipeline === "-" ? undefined : await search.find([entry.pipeline], entry.runId, entry.claimedAt - CLOCK_SLACK_MS);
     if (!build) {
-      await reportFailure(deps, entry.runId, "The deploy agent stopped before it started the Codefresh build; run the action again");
+      const summary = "The deploy agent stopped before it started the Codefresh build; run the action again";
+      await closeRun(deps, entry.runId, { status: "FAILURE", summary, statusLabel: "Not started" });
       await deps.ledger.release(entry.runId, token, "closed", { reason: "no build was started" });
       logger.info("reaper: closed a run whose build never started", { runId: entry.runId });
       return "closed";
     }
     const buildUrl = deps.codefresh.buildUrl(build.id);
-    await linkRun(deps, entry.runId, build.id, buildUrl);
     await deps.ledger.release(entry.runId, token, "started", { buildId: build.id, buildUrl });
     logger.info("reaper: adopted a build started by an agent that died", { runId: entry.runId, buildId: build.id });
     const after = await closeIfEnded(deps, staleLock, { ...entry, state: "started", buildId: build.id, buildUrl }, build);
@@ -87,53 +97,88 @@ async function reapOne(deps: LedgerDeps, opts: ReaperOptions, entry: LedgerEntry
 async function closeIfEnded(deps: LedgerDeps, staleLock: number, entry: LedgerEntry, build: Build | undefined): Promise<ReapOutcome> {
   const buildId = entry.buildId!;
   const buildUrl = entry.buildUrl ?? deps.codefresh.buildUrl(buildId);
-  const run = runView(await deps.port.getRun(entry.runId));
+  const raw = await deps.port.getRun(entry.runId);
+  const run = raw === undefined ? undefined : parseRun(raw);
   if (!run || run.status !== "IN_PROGRESS") {
     // The pipeline reported (or someone closed the run): nothing left to do.
     await deps.ledger.markClosed(entry.runId, staleLock);
     return "already-closed";
   }
   if (build && !isTerminalBuildStatus(build.status)) {
-    if (run.buildId === buildId) return "running";
+    if (linksTo(run, buildUrl)) return "running";
     await linkRun(deps, entry.runId, buildId, buildUrl);
     return "linked";
   }
   const token = await deps.ledger.lock(entry.runId, "started", staleLock);
   if (!token) return "busy";
-  const summary = await closeEndedRun(deps, entry.runId, buildId, buildUrl, build);
+  const summary = await closeEndedRun(deps, { run, buildId, buildUrl, build, ledger: entry });
   await deps.ledger.release(entry.runId, token, "closed", { reason: summary });
   return "closed";
 }
 
+// ---- closing a run --------------------------------------------------------------------------
+
+/** Status label of a run the reaper closes (it replaces "Deploying"). */
+export function closedLabel(buildStatus: string | undefined): string {
+  switch (buildStatus) {
+    case "success":
+      return "Deployed";
+    case "terminated":
+      return "Terminated";
+    case "denied":
+      return "Denied";
+    case undefined:
+      return "Build missing";
+    default:
+      return "Deploy failed";
+  }
+}
+
 /**
  * Close an in-progress run whose build ended (or vanished) without reporting: the deployment
- * entity gets the build's outcome, the run a log line and the closing PATCH. Shared by both
- * reapers; the caller has made sure it alone closes this run. Resolves with the summary.
+ * entity is written whole with the build's outcome, the run gets a log line and the closing
+ * PATCH. Shared by both reapers; the caller has made sure it alone closes this run. Resolves
+ * with the summary.
  */
-export async function closeEndedRun(deps: Pick<AgentDeps, "port">, runId: string, buildId: string, buildUrl: string, build: Build | undefined): Promise<string> {
+export async function closeEndedRun(
+  deps: ReaperDeps,
+  args: { run: PortRun; buildId: string; buildUrl: string; build: Build | undefined; ledger?: Pick<LedgerEntry, "environment" | "pipeline" | "claimedAt"> },
+): Promise<string> {
+  const { run, buildId, buildUrl, build } = args;
   const outcome = reapOutcome(buildId, build?.status ?? "missing");
   const summary = build ? outcome.summary : `Deploy build ${buildId} no longer exists in Codefresh`;
   try {
-    await deps.port.upsertEntity(
-      BLUEPRINTS.deployment,
-      { identifier: deploymentIdentifier(runId), properties: { [DEPLOYMENT.status]: build?.status ?? "error", [DEPLOYMENT.finishedAt]: build?.finished ?? new Date().toISOString() } },
-      { merge: true, runId },
-    );
+    await writeDeployment(deps, args);
   } catch (err) {
-    logger.warn("reaper: deployment entity not updated", { runId, reason: errorText(err) });
+    logger.warn("reaper: deployment entity not written", { runId: run.id, reason: errorText(err) });
   }
-  try {
-    await deps.port.addRunLog(runId, summary);
-    await deps.port.patchRun(runId, { status: build ? outcome.status : "FAILURE", summary, link: buildUrl });
-  } catch (err) {
-    // Closed meanwhile by the pipeline: that report wins.
-    if (!(err instanceof PortApiError && err.status === 422)) throw err;
-  }
-  logger.info("reaper: closed run", { runId, buildId, buildStatus: build?.status ?? "missing" });
+  await closeRun(deps, run.id, { status: build ? outcome.status : "FAILURE", summary, statusLabel: closedLabel(build?.status), link: buildUrl });
+  logger.info("reaper: closed run", { runId: run.id, buildId, buildStatus: build?.status ?? "missing" });
   return summary;
 }
 
-async function linkRun(deps: AgentDeps, runId: string, buildId: string, buildUrl: string): Promise<void> {
+/**
+ * A log line (kept in the run's history), then the closing PATCH. A 4xx does not by itself mean
+ * the run was closed meanwhile: the run is read, and only a run no longer in progress is left be.
+ */
+async function closeRun(deps: Pick<AgentDeps, "port">, runId: string, close: { status: "SUCCESS" | "FAILURE"; summary: string; statusLabel: string; link?: string }): Promise<void> {
+  try {
+    await deps.port.addRunLog(runId, close.summary);
+    await deps.port.patchRun(runId, close);
+  } catch (err) {
+    if (!(err instanceof PortApiError && err.status >= 400 && err.status < 500)) throw err;
+    const raw = await deps.port.getRun(runId);
+    const run = raw === undefined ? undefined : parseRun(raw);
+    if (run && run.status === "IN_PROGRESS") throw err;
+    logger.info("reaper: run already closed or gone", { runId, reason: err.portMessage });
+  }
+}
+
+/**
+ * Link an in-progress run to its build (the agent's own report, repaired). `externalRunId` is
+ * written for `external_run_id` look-ups, though Port never returns it on a read.
+ */
+async function linkRun(deps: Pick<AgentDeps, "port">, runId: string, buildId: string, buildUrl: string): Promise<void> {
   try {
     await deps.port.patchRun(runId, { link: buildUrl, externalRunId: buildId, statusLabel: DEPLOYING_LABEL });
   } catch (err) {
@@ -141,20 +186,195 @@ async function linkRun(deps: AgentDeps, runId: string, buildId: string, buildUrl
   }
 }
 
-/** The build an agent may have started for this run: same pipeline, since the claim, our annotation. */
-async function findBuild(deps: AgentDeps, entry: LedgerEntry): Promise<Build | undefined> {
-  if (entry.pipeline === "-") return undefined;
-  const pipeline = await deps.codefresh.getPipeline(entry.pipeline);
-  const pipelineId = (pipeline?.metadata as { id?: unknown } | undefined)?.id;
-  if (typeof pipelineId !== "string") return undefined;
-  // A minute of slack for clock skew between the agent and Codefresh.
-  const builds = await deps.codefresh.listBuilds({ pipelineId, startDate: new Date(entry.claimedAt - 60_000).toISOString() });
-  for (const build of builds) {
-    const annotations = await deps.codefresh.buildAnnotations(build.id);
-    if (annotations[RUN_ID_ANNOTATION] === entry.runId) return build;
+/**
+ * The deployment entity, whole (DESIGN.md §3): what the agent writes at start plus the build's
+ * outcome, rebuilt from what the reaper holds — the ledger entry, the Port run (its entity and
+ * inputs name the image and the environment), the environment's product, and the build. Written
+ * with merge, so a field the reaper cannot know (the requester's e-mail, which only the deploy
+ * request carried) is kept when the agent's first write got through, never blanked.
+ */
+async function writeDeployment(deps: ReaperDeps, args: Parameters<typeof closeEndedRun>[1]): Promise<void> {
+  const { run, buildUrl, build, ledger } = args;
+  const sides = deploySides(run);
+  const environment = sides.environment ?? (ledger && ledger.environment !== "-" ? ledger.environment : undefined);
+  const product = environment ? relationOf(await deps.port.getEntity(BLUEPRINTS.environment, environment), ENVIRONMENT.product) : undefined;
+  const startedAt = build?.started ?? (ledger ? new Date(ledger.claimedAt).toISOString() : run.createdAt);
+  const finished = { [DEPLOYMENT.status]: build?.status ?? "error", [DEPLOYMENT.finishedAt]: build?.finished ?? new Date().toISOString() };
+  let entity: Record<string, unknown>;
+  if (sides.image && environment && product) {
+    const request: DeployRequest = { runId: run.id, action: run.action, image: sides.image, environment, pipeline: ledger?.pipeline ?? "-", requestedBy: undefined };
+    const whole = deploymentEntity({
+      request,
+      start: { kind: "start", pipeline: request.pipeline, product, variables: {}, annotations: {} },
+      buildUrl,
+      startedAt: startedAt ?? finished[DEPLOYMENT.finishedAt],
+      runLink: runLink(deps.portAppUrl, run.id),
+    });
+    entity = { ...whole, properties: { ...(whole.properties as Record<string, unknown>), ...finished } };
+  } else {
+    // Not enough known to name the relations: every property the reaper has, relations kept as they are.
+    const properties: Record<string, unknown> = { ...finished, [DEPLOYMENT.build]: buildUrl, [DEPLOYMENT.runId]: run.id, [DEPLOYMENT.runLink]: runLink(deps.portAppUrl, run.id) };
+    if (startedAt) properties[DEPLOYMENT.startedAt] = startedAt;
+    entity = { identifier: deploymentIdentifier(run.id), properties };
+  }
+  await deps.port.upsertEntity(BLUEPRINTS.deployment, entity, { merge: true, runId: run.id });
+}
+
+// ---- Port's run as the reaper reads it ------------------------------------------------------
+
+/** A run as Port returns it (GET run or the run listing): no `externalRunId`, ever. */
+export interface PortRun {
+  readonly id: string;
+  readonly status: string;
+  readonly action: string;
+  readonly link: readonly string[];
+  readonly createdAt?: string;
+  readonly blueprint?: string;
+  readonly entity?: string;
+  readonly properties: Record<string, unknown>;
+}
+
+function runSchema() {
+  const ref = z.union([z.string(), z.object({ identifier: z.string() }).loose()]).transform((v) => (typeof v === "string" ? v : v.identifier));
+  return z
+    .object({
+      id: z.string(),
+      status: z.string(),
+      action: ref,
+      link: z.union([z.string(), z.array(z.string())]).nullish().transform((v) => (v == null ? [] : typeof v === "string" ? [v] : v)),
+      createdAt: z.string().optional(),
+      blueprint: ref.nullish(),
+      entity: ref.nullish(),
+      properties: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .loose();
+}
+let cachedRunSchema: ReturnType<typeof runSchema> | undefined;
+
+function parseRun(raw: unknown): PortRun {
+  const parsed = (cachedRunSchema ??= runSchema()).safeParse(raw);
+  if (!parsed.success) throw new Error(`Port answered a run without id/status/action: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  const r = parsed.data;
+  return { id: r.id, status: r.status, action: r.action, link: r.link, createdAt: r.createdAt, blueprint: r.blueprint ?? undefined, entity: r.entity ?? undefined, properties: r.properties ?? {} };
+}
+
+function linksTo(run: PortRun, buildUrl: string): boolean {
+  return run.link.includes(buildUrl);
+}
+
+/** The build a run's link names (the agent links the build it started); undefined if none does. */
+function linkedBuild(codefresh: CodefreshClient, run: PortRun): string | undefined {
+  for (const url of run.link) {
+    const id = codefresh.buildIdFromUrl(url);
+    if (id) return id;
   }
   return undefined;
 }
+
+/**
+ * Image and environment of a deploy run, from the run alone: the entity it ran on and the entity
+ * input naming the other side, as the deploy actions declare them (actions/deploy.ts).
+ */
+function deploySides(run: PortRun): { image?: string; environment?: string } {
+  const inputs = (deployInputs ??= declaredDeployInputs());
+  const input = (blueprint: string) => {
+    const name = inputs.get(`${run.action}:${blueprint}`);
+    const value = name === undefined ? undefined : run.properties[name];
+    if (typeof value === "string") return value;
+    const parsed = z.object({ identifier: z.string() }).safeParse(value);
+    return parsed.success ? parsed.data.identifier : undefined;
+  };
+  const side = (blueprint: string) => (run.blueprint === blueprint ? run.entity : input(blueprint));
+  return { image: side(BLUEPRINTS.image), environment: side(BLUEPRINTS.environment) };
+}
+let deployInputs: Map<string, string> | undefined;
+
+/** "<action>:<blueprint>" → name of the action's entity input of that blueprint. */
+function declaredDeployInputs(): Map<string, string> {
+  const out = new Map<string, string>();
+  const inputShape = z.object({ trigger: z.object({ userInputs: z.object({ properties: z.record(z.string(), z.object({ blueprint: z.string().optional() }).loose()) }).loose() }).loose() }).loose();
+  for (const action of deployActions({ pipelines: ["-/-"], requireApprovalForProduction: true })) {
+    const parsed = inputShape.safeParse(action.body);
+    if (!parsed.success) continue;
+    for (const [name, input] of Object.entries(parsed.data.trigger.userInputs.properties)) if (input.blueprint) out.set(`${action.identifier}:${input.blueprint}`, name);
+  }
+  return out;
+}
+
+function relationOf(entity: unknown, relation: string): string | undefined {
+  const parsed = z.object({ relations: z.record(z.string(), z.unknown()).nullish() }).loose().safeParse(entity);
+  const value = parsed.success ? parsed.data.relations?.[relation] : undefined;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+// ---- finding a build by its port_run_id annotation, once per pass ---------------------------
+
+/**
+ * The builds of a pass: each pipeline's builds since the pass's earliest moment listed once
+ * (every page), and each build's annotations read at most once, shared by every run the pass
+ * looks up. Builds already known to belong to a run (ledger, links) are never read.
+ */
+class BuildSearch {
+  private readonly pipelineIds = new Map<string, Promise<string | undefined>>();
+  private readonly listings = new Map<string, Promise<Build[]>>();
+  private readonly owners = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly codefresh: CodefreshClient, private readonly since: number) {}
+
+  /** A build already known to belong to a run: its annotations need no read. */
+  know(buildId: string, runId: string): void {
+    this.owners.set(buildId, Promise.resolve(runId));
+  }
+
+  /** The build of these pipelines created since `since` that carries this run's annotation. */
+  async find(pipelines: readonly string[], runId: string, since: number): Promise<Build | undefined> {
+    for (const pipeline of pipelines) {
+      const pipelineId = await this.pipelineId(pipeline);
+      if (!pipelineId) continue;
+      const candidates = (await this.listing(pipelineId)).filter((b) => !b.created || Date.parse(b.created) >= since);
+      // A few reads at a time: the first match ends the search.
+      for (let i = 0; i < candidates.length; i += ANNOTATION_READS_AT_ONCE) {
+        const chunk = candidates.slice(i, i + ANNOTATION_READS_AT_ONCE);
+        const owners = await Promise.all(chunk.map((b) => this.owner(b.id)));
+        const match = chunk.find((_, k) => owners[k] === runId);
+        if (match) return match;
+      }
+    }
+    return undefined;
+  }
+
+  private pipelineId(name: string): Promise<string | undefined> {
+    let id = this.pipelineIds.get(name);
+    if (!id) {
+      id = this.codefresh.getPipeline(name).then((p) => {
+        const parsed = z.object({ metadata: z.object({ id: z.string() }).loose() }).loose().safeParse(p);
+        return parsed.success ? parsed.data.metadata.id : undefined;
+      });
+      this.pipelineIds.set(name, id);
+    }
+    return id;
+  }
+
+  private listing(pipelineId: string): Promise<Build[]> {
+    let list = this.listings.get(pipelineId);
+    if (!list) {
+      list = this.codefresh.listBuildsSince({ pipelineId, since: this.since });
+      this.listings.set(pipelineId, list);
+    }
+    return list;
+  }
+
+  private owner(buildId: string): Promise<string | undefined> {
+    let owner = this.owners.get(buildId);
+    if (!owner) {
+      owner = this.codefresh.buildAnnotations(buildId).then((a) => a[RUN_ID_ANNOTATION]);
+      this.owners.set(buildId, owner);
+    }
+    return owner;
+  }
+}
+
+const ANNOTATION_READS_AT_ONCE = 8;
 
 // ---- Port as the source (the Kubernetes consumer without DynamoDB, see port-ledger.ts) -------
 
@@ -162,73 +382,109 @@ export interface PortReaperOptions {
   /** Identifiers of the actions whose runs the agent starts builds for. */
   readonly actions: readonly string[];
   readonly concurrency: number;
-  /** Runs asked for per page of Port's run listing (1–1000; default 1000). */
+  /** Runs asked for per request of Port's run listing (1–1000; default 1000). */
   readonly pageSize?: number;
+  /**
+   * An in-progress run without a build link younger than this is being handled (default 2
+   * minutes): only older ones are looked up in Codefresh by annotation.
+   */
+  readonly unlinkedGraceMs?: number;
 }
 
 /** Port's maximum `limit` for GET /v1/actions/runs. */
 export const RUNS_PAGE_MAX = 1000;
-/** Pages read per action and pass at most: a bound, should a server ignore `offset`. */
-const MAX_RUN_PAGES = 100;
 
 /**
- * One pass over the deploy actions' active runs in Port: a run linked to a build
- * (`externalRunId`) whose build ended or vanished is closed as the DynamoDB reaper closes it.
- * Not safe to run twice at once (there is no lock to take): the consumer runs it in one process,
- * one pass at a time. Runs with no build linked are left alone (waiting for approval, being
- * handled, or started by an agent that crashed before it could link the build).
+ * One pass over the deploy actions' active runs in Port. A run's build is the one its `link`
+ * names (Port never returns `externalRunId`); a run with no link that has waited past the grace
+ * is looked up in Codefresh by its port_run_id annotation and linked. A run whose build ended or
+ * vanished is closed as the DynamoDB reaper closes it; a running build's run is left as it is
+ * (no PATCH). Not safe to run twice at once (there is no lock to take): the consumer runs it in
+ * one process, one pass at a time. A run with no build anywhere is left alone (waiting for
+ * approval, not yet consumed, or being handled).
  */
-export async function reapPortRuns(deps: Pick<AgentDeps, "port" | "codefresh">, opts: PortReaperOptions): Promise<ReapSummary> {
+export async function reapPortRuns(deps: ReaperDeps & Partial<Pick<AgentDeps, "allowedPipelines">>, opts: PortReaperOptions): Promise<ReapSummary> {
   const pageSize = Math.min(Math.max(1, opts.pageSize ?? RUNS_PAGE_MAX), RUNS_PAGE_MAX);
+  const grace = opts.unlinkedGraceMs ?? 120_000;
   const runs = (await Promise.all(opts.actions.map((action) => activeRuns(deps.port, action, pageSize)))).flat();
+  const now = Date.now();
+  const linked = new Map(runs.map((r) => [r.id, r.status === "IN_PROGRESS" ? linkedBuild(deps.codefresh, r) : undefined]));
+  const unlinkedSince = (r: PortRun) => (r.createdAt ? Date.parse(r.createdAt) : NaN);
+  const toSearch = new Set(runs.filter((r) => r.status === "IN_PROGRESS" && !linked.get(r.id) && now - unlinkedSince(r) >= grace));
+  const search = new BuildSearch(deps.codefresh, Math.min(now, ...[...toSearch].map(unlinkedSince)) - CLOCK_SLACK_MS);
+  for (const [runId, buildId] of linked) if (buildId) search.know(buildId, runId);
+
   const results = await runKeyed(runs, (r) => r.id, opts.concurrency, async (run): Promise<ReapOutcome> => {
-    const buildId = run.externalRunId;
-    if (!buildId) return "waiting";
+    if (run.status !== "IN_PROGRESS") return "waiting";
     try {
-      const build = await deps.codefresh.getBuild(buildId);
-      if (build && !isTerminalBuildStatus(build.status)) return "running";
-      await closeEndedRun(deps, run.id, buildId, deps.codefresh.buildUrl(buildId), build);
+      const buildId = linked.get(run.id);
+      if (buildId) {
+        const build = await deps.codefresh.getBuild(buildId);
+        if (build && !isTerminalBuildStatus(build.status)) return "running";
+        await closeEndedRun(deps, { run, buildId, buildUrl: deps.codefresh.buildUrl(buildId), build });
+        return "closed";
+      }
+      if (!toSearch.has(run)) return "waiting";
+      const build = await search.find(deps.allowedPipelines ?? [], run.id, unlinkedSince(run) - CLOCK_SLACK_MS);
+      if (!build) return "waiting";
+      const buildUrl = deps.codefresh.buildUrl(build.id);
+      if (!isTerminalBuildStatus(build.status)) {
+        await linkRun(deps, run.id, build.id, buildUrl);
+        logger.info("reaper: linked a run to the build found by its annotation", { runId: run.id, buildId: build.id });
+        return "adopted";
+      }
+      await closeEndedRun(deps, { run, buildId: build.id, buildUrl, build });
       return "closed";
     } catch (err) {
-      logger.error("reaper: run failed", { runId: run.id, buildId, reason: errorText(err) });
+      logger.error("reaper: run failed", { runId: run.id, reason: errorText(err) });
       return "failed";
     }
   });
-  const outcomes: Partial<Record<ReapOutcome, number>> = {};
-  for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
-  logger.info("reaper pass done", { count: runs.length, outcome: JSON.stringify(outcomes) });
-  return { entries: runs.length, outcomes };
+  return summarize(runs.length, results);
 }
 
 /**
- * GET /v1/actions/runs?active=true&action=… (IN_PROGRESS and waiting runs of one action), page by
- * page (limit/offset) until a short page. Runs closing meanwhile shift later pages, so a run may
- * be missed this pass (the next one sees it) or listed twice (kept once). A page bringing no new
- * run ends the listing too, so a server that ignored `offset` costs one request, not a loop.
+ * GET /v1/actions/runs?active=true&action=… (IN_PROGRESS and waiting runs of one action). Port
+ * offers no offset: a page is the newest `limit` runs. A full page may hide older runs, so the
+ * action's runs are then listed again one entity (the environment or image it ran on) at a time;
+ * an entity with a full page of its own is logged as a listing cut short.
  */
-async function activeRuns(port: Pick<PortClient, "call">, action: string, pageSize: number): Promise<{ id: string; externalRunId?: string }[]> {
-  const runs = new Map<string, { id: string; externalRunId?: string }>();
-  for (let page = 0; page < MAX_RUN_PAGES; page++) {
-    const batch = await activeRunsPage(port, action, pageSize, page * pageSize);
-    const before = runs.size;
-    for (const r of batch) if (!runs.has(r.id)) runs.set(r.id, r);
-    if (batch.length < pageSize || runs.size === before) break;
-    if (page === MAX_RUN_PAGES - 1) logger.warn("reaper: run listing cut short", { reason: `more than ${MAX_RUN_PAGES} pages of ${action} runs` });
+async function activeRuns(port: Pick<PortClient, "call" | "searchEntities">, action: string, pageSize: number): Promise<PortRun[]> {
+  const first = await activeRunsPage(port, { action }, pageSize);
+  if (first.length < pageSize) return first;
+  const runs = new Map(first.map((r) => [r.id, r]));
+  const blueprint = first.find((r) => r.blueprint)?.blueprint;
+  if (!blueprint) {
+    logger.warn("reaper: run listing cut short", { reason: `${action}: a full page of runs that name no blueprint` });
+    return first;
   }
+  const entities = await port.searchEntities(blueprint, [], { include: ["$identifier"] });
+  const ids = entities.flatMap((e) => (typeof e.identifier === "string" ? [e.identifier] : []));
+  await runKeyed(ids, (id) => id, 8, async (entity) => {
+    const page = await activeRunsPage(port, { action, entity }, pageSize);
+    if (page.length >= pageSize) logger.warn("reaper: run listing cut short", { reason: `${action} on ${entity}: ${pageSize} or more active runs` });
+    for (const r of page) runs.set(r.id, r);
+  });
   return [...runs.values()];
 }
 
-async function activeRunsPage(port: Pick<PortClient, "call">, action: string, limit: number, offset: number): Promise<{ id: string; externalRunId?: string }[]> {
+async function activeRunsPage(port: Pick<PortClient, "call">, filter: { action: string; entity?: string }, limit: number): Promise<PortRun[]> {
   let body: unknown;
   try {
-    body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", action, limit: String(limit), offset: String(offset), version: "v2" });
+    body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", ...filter, limit: String(limit), version: "v2" });
   } catch (err) {
     // An action the stack did not create (e.g. no approval variant): no runs.
     if (err instanceof PortApiError && err.status === 404) return [];
     throw err;
   }
-  const parsed = z.object({ runs: z.array(z.object({ id: z.string(), link: z.unknown().optional() }).loose()) }).safeParse(body);
-  if (!parsed.success) throw new Error(`Port listed the runs of ${action} without a "runs" array`);
-  // Port's run reads never return externalRunId: the build is the one the run's link points to.
-  return parsed.data.runs.map((r) => ({ id: r.id, externalRunId: buildIdFromRunLink(r.link) }));
+  const parsed = z.object({ runs: z.array(z.unknown()) }).safeParse(body);
+  if (!parsed.success) throw new Error(`Port listed the runs of ${filter.action} without a "runs" array`);
+  return parsed.data.runs.map(parseRun);
+}
+
+function summarize(count: number, results: readonly ReapOutcome[]): ReapSummary {
+  const outcomes: Partial<Record<ReapOutcome, number>> = {};
+  for (const r of results) outcomes[r] = (outcomes[r] ?? 0) + 1;
+  logger.info("reaper pass done", { count, outcome: JSON.stringify(outcomes) });
+  return { entries: count, outcomes };
 }

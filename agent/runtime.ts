@@ -34,8 +34,9 @@ export function agentClients(settings: CommonSettings, policy: Partial<RetryPoli
   const credentials = credentialProviders(settings.credentials);
   const retry = { ...AGENT_RETRY_POLICY, ...policy };
   return {
-    port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry, onToken: registerSecret }),
-    codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry }),
+    // node:http with keep-alive rather than fetch: half the CPU per request (bench/agent.ts).
+    port: new PortClient({ baseUrl: settings.portApiUrl, credentials: credentials.port, policy: retry, onToken: registerSecret, transport: "node" }),
+    codefresh: new CodefreshClient({ baseUrl: settings.codefreshApiUrl, apiKey: credentials.codefreshApiKey, policy: retry, transport: "node" }),
     allowedPipelines: settings.allowedPipelines,
     requireProductionApproval: settings.requireProductionApproval,
     portAppUrl: settings.portAppUrl,

@@ -5,8 +5,14 @@
 // emulators competing with it for one event loop.
 // Per-record latency = batch start → the record's last Port report (the emulator's request log).
 // Serial baseline = the same records sent one per invocation, one after the other.
+// CPU per record = process.cpuUsage() around the handler (the services run elsewhere).
+// Cold container = a fresh node process that loads the bundle and handles its first batch.
+// `--profile`: a CPU profile (node --cpu-prof) of a fresh process handling batches of 100 with an
+// unminified bundle, written to .bench/profiles/ (open in Chrome DevTools or speedscope).
 import { ChildProcess, execFileSync, fork, spawn } from "node:child_process";
-import { statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { DEFAULT_CONCURRENCY } from "../agent/settings";
 import { AgentBundle, AgentWorld, BUNDLE, deployRequest, kafkaEvent, snapshotEnv, AGENT_ENV_KEYS } from "../test/support/agent-world";
 
@@ -16,6 +22,8 @@ export const SEQUENTIAL_ROUND_TRIPS = 3;
 /** The agent's default first (what a stack gets without tuning), then the other settings compared. */
 export const BENCH_CONCURRENCIES = [DEFAULT_CONCURRENCY, ...[8, 32].filter((c) => c !== DEFAULT_CONCURRENCY)];
 const ENVIRONMENTS = 100;
+/** Fresh processes started for the cold scenario (the median one is reported). */
+const COLD_RUNS = 3;
 
 export type AgentBenchRow = {
   scenario: string;
@@ -25,6 +33,8 @@ export type AgentBenchRow = {
   recordsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Agent CPU per record (process.cpuUsage around the handler). */
+  cpuPerRecordMs: number;
 };
 
 export interface AgentBenchResult {
@@ -44,6 +54,10 @@ export interface AgentBenchResult {
     readonly batch1OverMeasuredFloor: number;
     /** Batch-100 throughput over the serial baseline's (target ≥ 10), per concurrency. */
     readonly batch100OverSerial: Record<string, number>;
+    /** Agent CPU (process.cpuUsage around the handler) per record, warm batches of 100 (target ≤ 3). */
+    readonly cpuPerRecordMsBatch100: number;
+    /** A fresh process's first batch of 100: handler time, module load, CPU, throughput over serial (target ≥ 20). */
+    readonly coldFirstBatch: { batchMs: number; moduleLoadMs: number; cpuPerRecordMs: number; overSerial: number; withModuleLoadOverSerial: number };
     readonly targetsMet: boolean;
   };
 }
@@ -101,7 +115,7 @@ async function serveWorld(dynamoEndpoint: string): Promise<void> {
   process.send!({ id: 0, result: "ready" });
 }
 
-class Services {
+export class Services {
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -172,28 +186,36 @@ export async function benchAgent(): Promise<AgentBenchResult> {
       await services.call({ cmd: "latency", ms: INJECTED_LATENCY_MS });
       return agent;
     };
-    const runBatch = async (agent: AgentBundle, size: number): Promise<{ elapsed: number; latencies: number[] }> => {
+    const newBatch = async (size: number) => {
       const envs = Array.from({ length: size }, (_, i) => `env-${i % ENVIRONMENTS}`);
       const runIds = await services.call<string[]>({ cmd: "createRuns", envs });
-      const event = kafkaEvent(runIds.map((runId, i) => ({ value: deployRequest(runId, "img-1", envs[i]) })), offsets);
+      return { runIds, event: kafkaEvent(runIds.map((runId, i) => ({ value: deployRequest(runId, "img-1", envs[i]) })), offsets) };
+    };
+    const runBatch = async (agent: AgentBundle, size: number): Promise<{ elapsed: number; cpuMs: number; latencies: number[] }> => {
+      const { runIds, event } = await newBatch(size);
+      // The services run in other processes: this process's CPU during the call is the agent's.
+      const cpu = process.cpuUsage();
       const start = Date.now();
       const summary = await agent.handler(event);
       const elapsed = Date.now() - start;
+      const used = process.cpuUsage(cpu);
       if (summary.outcomes.started !== size) throw new Error(`benchmark batch did not start every build: ${JSON.stringify(summary)}`);
       const done = await services.call<number[]>({ cmd: "doneAt", runIds });
-      return { elapsed, latencies: done.map((t) => t - start) };
+      return { elapsed, cpuMs: (used.user + used.system) / 1000, latencies: done.map((t) => t - start) };
     };
 
     {
       const agent = await setup(1);
       const latencies: number[] = [];
       let elapsed = 0;
+      let cpuMs = 0;
       for (let i = 0; i < 100; i++) {
         const r = await runBatch(agent, 1);
         elapsed += r.elapsed;
+        cpuMs += r.cpuMs;
         latencies.push(...r.latencies);
       }
-      rows.push(row("serial baseline (1 record per invocation)", 1, 1, 100, elapsed, latencies));
+      rows.push(row("serial baseline (1 record per invocation)", 1, 1, 100, elapsed, latencies, cpuMs));
     }
     for (const concurrency of BENCH_CONCURRENCIES) {
       const isDefault = concurrency === DEFAULT_CONCURRENCY;
@@ -202,14 +224,33 @@ export async function benchAgent(): Promise<AgentBenchResult> {
         const rounds = Math.ceil(Math.max(100, batch * 3) / batch);
         const latencies: number[] = [];
         let elapsed = 0;
+        let cpuMs = 0;
         for (let r = 0; r < rounds; r++) {
           const res = await runBatch(agent, batch);
           elapsed += res.elapsed;
+          cpuMs += res.cpuMs;
           latencies.push(...res.latencies);
         }
-        rows.push(row(isDefault ? "batch (default concurrency)" : "batch", batch, concurrency, rounds * batch, elapsed, latencies));
+        rows.push(row(isDefault ? "batch (default concurrency)" : "batch", batch, concurrency, rounds * batch, elapsed, latencies, cpuMs));
       }
     }
+
+    // Cold containers: each a fresh process loading the bundle and handling its first batch of 100
+    // (default concurrency, no warm-up). Median of COLD_RUNS by batch time.
+    const coldEnv = { ...(await services.call<Record<string, string>>({ cmd: "setup", environments: ENVIRONMENTS })) };
+    await services.call({ cmd: "latency", ms: INJECTED_LATENCY_MS });
+    delete coldEnv.AGENT_CONCURRENCY;
+    const colds: { elapsed: number; cpuMs: number; loadMs: number; latencies: number[] }[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const { runIds, event } = await newBatch(100);
+      const res = await freshProcessBatches(coldEnv, [event]);
+      const [first] = res.batches;
+      if (first.outcomes.started !== 100) throw new Error(`cold batch did not start every build: ${JSON.stringify(first.outcomes)}`);
+      const done = await services.call<number[]>({ cmd: "doneAt", runIds });
+      colds.push({ elapsed: first.elapsedMs, cpuMs: first.cpuMs, loadMs: res.loadMs, latencies: done.map((t) => t - first.start) });
+    }
+    const cold = colds.sort((a, b) => a.elapsed - b.elapsed)[Math.floor(colds.length / 2)];
+    rows.push(row("cold container: first batch (fresh process)", 100, DEFAULT_CONCURRENCY, 100, cold.elapsed, cold.latencies, cold.cpuMs));
 
     const measuredFloor = await bareRoundTrips(services, env);
     const serial = rows[0];
@@ -220,6 +261,10 @@ export async function benchAgent(): Promise<AgentBenchResult> {
     const batch1OverFloor = round(batch1.p50Ms / floor);
     const batch1OverMeasuredFloor = round(batch1.p50Ms / measuredFloor);
     const bestOver = Math.max(...Object.values(over));
+    const batch100 = rows.find((r) => r.scenario === "batch (default concurrency)" && r.batch === 100)!;
+    const coldRow = rows[rows.length - 1];
+    const coldOverSerial = round(coldRow.recordsPerSecond / serial.recordsPerSecond);
+    const coldWithLoadOverSerial = round((100 / (cold.elapsed + cold.loadMs) * 1000) / serial.recordsPerSecond);
     const bundleBytes = statSync(BUNDLE).size;
     const loadMs = moduleLoadMs(env);
     const json = {
@@ -232,7 +277,9 @@ export async function benchAgent(): Promise<AgentBenchResult> {
       batch1OverFloor,
       batch1OverMeasuredFloor,
       batch100OverSerial: over,
-      targetsMet: batch1OverMeasuredFloor <= 1.1 && bestOver >= 10,
+      cpuPerRecordMsBatch100: batch100.cpuPerRecordMs,
+      coldFirstBatch: { batchMs: cold.elapsed, moduleLoadMs: round(cold.loadMs), cpuPerRecordMs: coldRow.cpuPerRecordMs, overSerial: coldOverSerial, withModuleLoadOverSerial: coldWithLoadOverSerial },
+      targetsMet: batch1OverMeasuredFloor <= 1.1 && bestOver >= 10 && batch100.cpuPerRecordMs <= 3 && coldOverSerial >= 20,
     };
     return {
       tables: {
@@ -242,6 +289,9 @@ export async function benchAgent(): Promise<AgentBenchResult> {
           { target: "batch 1 p50 / nominal floor (3 × 20 ms)", floorMs: floor, measured: batch1OverFloor, goal: "≤ 1.10", met: batch1OverFloor <= 1.1 },
           { target: "batch 1 p50 / measured floor (3 bare round trips)", floorMs: measuredFloor, measured: batch1OverMeasuredFloor, goal: "≤ 1.10", met: batch1OverMeasuredFloor <= 1.1 },
           { target: "batch 100 throughput / serial", floorMs: "-", measured: bestOver, goal: "≥ 10", met: bestOver >= 10 },
+          { target: "CPU per record, batch 100, default concurrency (ms)", floorMs: "-", measured: batch100.cpuPerRecordMs, goal: "≤ 3", met: batch100.cpuPerRecordMs <= 3 },
+          { target: "cold container's first batch of 100 / serial", floorMs: "-", measured: coldOverSerial, goal: "≥ 20", met: coldOverSerial >= 20 },
+          { target: "  the same, module load included", floorMs: "-", measured: coldWithLoadOverSerial, goal: "(info)", met: "-" },
         ],
       },
       json,
@@ -277,10 +327,63 @@ async function bareRoundTrips(services: Services, env: Record<string, string>): 
   return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 }
 
-function row(scenario: string, batch: number, concurrency: number, records: number, elapsedMs: number, latencies: number[]): AgentBenchRow {
+/**
+ * A cold container: a fresh node process that loads the bundle and handles its first batch (no
+ * warm-up, no token, no open connection). Plain JavaScript run with `node -e`, so nothing but
+ * the bundle is loaded; `execArgv` lets the profiler (`--cpu-prof`) ride along. Resolves with
+ * the child's own measurements (module load, batch wall time and CPU) per batch.
+ */
+export async function freshProcessBatches(
+  env: Record<string, string>,
+  events: readonly unknown[],
+  opts: { bundle?: string; execArgv?: string[]; cwd?: string } = {},
+): Promise<{ loadMs: number; batches: { start: number; elapsedMs: number; cpuMs: number; outcomes: Record<string, number> }[] }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "agent-bench-"));
+  const input = path.join(dir, "events.json");
+  writeFileSync(input, JSON.stringify(events));
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [...(opts.execArgv ?? []), "-e", COLD_SCRIPT, opts.bundle ?? BUNDLE, input], {
+        env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
+        cwd: opts.cwd ?? dir,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let text = "";
+      child.stdout.on("data", (d: Buffer) => (text += d.toString()));
+      child.once("error", reject);
+      child.once("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`cold batch process exited (${code})`))));
+    });
+    return JSON.parse(out.trim().split("\n").pop()!) as Awaited<ReturnType<typeof freshProcessBatches>>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const COLD_SCRIPT = `
+const [bundle, input] = process.argv.slice(1);
+const events = JSON.parse(require("fs").readFileSync(input, "utf8"));
+const t0 = process.hrtime.bigint();
+const agent = require(bundle);
+const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+(async () => {
+  const batches = [];
+  for (const event of events) {
+    const cpu = process.cpuUsage();
+    const start = Date.now();
+    const summary = await agent.handler(event);
+    const elapsedMs = Date.now() - start;
+    const used = process.cpuUsage(cpu);
+    batches.push({ start, elapsedMs, cpuMs: (used.user + used.system) / 1000, outcomes: summary.outcomes });
+  }
+  process.stdout.write(JSON.stringify({ loadMs, batches }) + "\\n");
+  process.exit(0);
+})().catch((err) => { console.error(err); process.exit(1); });
+`;
+
+function row(scenario: string, batch: number, concurrency: number, records: number, elapsedMs: number, latencies: number[], cpuMs: number): AgentBenchRow {
   const sorted = [...latencies].sort((a, b) => a - b);
   const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-  return { scenario, batch, concurrency, records, recordsPerSecond: round((records / elapsedMs) * 1000), p50Ms: pct(50), p99Ms: pct(99) };
+  return { scenario, batch, concurrency, records, recordsPerSecond: round((records / elapsedMs) * 1000), p50Ms: pct(50), p99Ms: pct(99), cpuPerRecordMs: round(cpuMs / records) };
 }
 
 /** Median of fresh-process `require` times of the bundle (a Lambda cold start's module init). */
@@ -294,8 +397,40 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
+/** `--profile`: six batches of 100 in one fresh process under --cpu-prof, unminified bundle. */
+async function profileAgent(): Promise<void> {
+  const root = path.resolve(__dirname, "..");
+  const bundle = path.join(root, "dist", "agent-profile", "index.js");
+  const { build } = await import("esbuild");
+  await build({ bundle: true, platform: "node", target: "node20", format: "cjs", keepNames: true, entryPoints: [path.join(root, "agent", "index.ts")], outfile: bundle, external: ["@aws-sdk/*"], logLevel: "warning" });
+  const services = await Services.start();
+  try {
+    const env = { ...(await services.call<Record<string, string>>({ cmd: "setup", environments: ENVIRONMENTS })) };
+    delete env.AGENT_CONCURRENCY;
+    await services.call({ cmd: "latency", ms: INJECTED_LATENCY_MS });
+    const offsets = new Map<number, number>();
+    const events = [];
+    for (let b = 0; b < 6; b++) {
+      const envs = Array.from({ length: 100 }, (_, i) => `env-${i}`);
+      const runIds = await services.call<string[]>({ cmd: "createRuns", envs });
+      events.push(kafkaEvent(runIds.map((r, i) => ({ value: deployRequest(r, "img-1", envs[i]) })), offsets));
+    }
+    const dir = path.join(root, ".bench", "profiles");
+    const res = await freshProcessBatches(env, events, { bundle, execArgv: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
+    for (const [i, b] of res.batches.entries()) console.log(`batch ${i + 1}: ${b.elapsedMs} ms, CPU ${round(b.cpuMs / 100)} ms per record`);
+    console.log(`module load ${round(res.loadMs)} ms; profile in ${dir}`);
+  } finally {
+    await services.stop();
+  }
+}
+
 if (require.main === module) {
-  if (process.argv[2] === "--services") {
+  if (process.argv[2] === "--profile") {
+    profileAgent().catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  } else if (process.argv[2] === "--services") {
     serveWorld(process.argv[3]).catch((err: unknown) => {
       console.error(err);
       process.exit(1);

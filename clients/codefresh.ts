@@ -48,9 +48,15 @@ export interface Build {
   readonly id: string;
   readonly status: string;
   readonly pipelineName?: string;
+  readonly created?: string | null;
   readonly started?: string | null;
   readonly finished?: string | null;
 }
+
+/** Builds asked per page of GET /api/workflow (the server may answer fewer). */
+export const WORKFLOW_PAGE = 100;
+/** Pages of builds read in one listing at most: 20,000 builds, far beyond a reaper's window. */
+const WORKFLOW_MAX_PAGES = 200;
 
 export type Json = Record<string, unknown>;
 
@@ -80,25 +86,74 @@ export class CodefreshClient {
     return id.data;
   }
 
+  /** A build by id; undefined when Codefresh does not know it (404). */
   async getBuild(buildId: string): Promise<Build | undefined> {
     try {
-      const body = await this.call("GET", `/api/builds/${encodeURIComponent(buildId)}`);
-      return z.object({ id: z.string(), status: z.string(), pipelineName: z.string().optional(), started: z.string().nullish(), finished: z.string().nullish() }).loose().parse(body);
+      // `noAccount` is required by Codefresh's API document; the CLI sends false.
+      const body = await this.call("GET", `/api/builds/${encodeURIComponent(buildId)}`, undefined, { noAccount: "false" });
+      return buildSchema().parse(body);
     } catch (err) {
       if (err instanceof CodefreshApiError && err.status === 404) return undefined;
       throw err;
     }
   }
 
-  /** Builds (newest first) of one pipeline id, optionally created since a date (GET /api/workflow). */
-  async listBuilds(query: { pipelineId?: string; startDate?: string; status?: string; limit?: number } = {}): Promise<Build[]> {
-    const q: Record<string, string> = { limit: String(query.limit ?? 100) };
-    if (query.pipelineId) q.pipeline = query.pipelineId;
-    if (query.startDate) q.startDate = query.startDate;
-    if (query.status) q.status = query.status;
-    const body = await this.call("GET", "/api/workflow", undefined, q);
-    const build = z.object({ id: z.string(), status: z.string(), pipelineName: z.string().optional(), started: z.string().nullish(), finished: z.string().nullish() }).loose();
-    return z.object({ workflows: z.object({ docs: z.array(build) }).loose() }).parse(body).workflows.docs;
+  /** The build id of a build URL made by buildUrl() (a Port run's link); undefined for any other URL. */
+  buildIdFromUrl(url: string): string | undefined {
+    const prefix = `${this.base()}/build/`;
+    if (!url.startsWith(prefix)) return undefined;
+    const id = decodeURIComponent(url.slice(prefix.length).split(/[/?#]/)[0]);
+    return /^[0-9a-f]{24}$/.test(id) ? id : undefined;
+  }
+
+  /**
+   * Every build of one pipeline created since `since` (epoch ms), through all pages of
+   * GET /api/workflow. `startDate` goes as the CLI sends it, a date (YYYY-MM-DD), one day early so
+   * no server time zone cuts the window; the exact bound is applied to `created`. Paging ends at
+   * an empty page or one shorter than the longest seen (a server may cap `limit` below what was
+   * asked), never at the first page; a build shifted onto a later page by a new one is kept once.
+   */
+  async listBuildsSince(query: { pipelineId: string; since: number; status?: string }): Promise<Build[]> {
+    const startDate = new Date(query.since - 86_400_000).toISOString().slice(0, 10);
+    const found = new Map<string, Build>();
+    const pageSchema = z.object({ workflows: z.object({ docs: z.array(buildSchema()) }).loose() });
+    let longest = 0;
+    for (let page = 1; page <= WORKFLOW_MAX_PAGES; page++) {
+      const q: Record<string, string> = { pipeline: query.pipelineId, startDate, limit: String(WORKFLOW_PAGE), page: String(page), paginationReset: String(page === 1) };
+      if (query.status) q.status = query.status;
+      const docs = pageSchema.parse(await this.call("GET", "/api/workflow", undefined, q)).workflows.docs;
+      for (const b of docs) {
+        const created = b.created ? Date.parse(b.created) : NaN;
+        if (Number.isNaN(created) || created >= query.since) found.set(b.id, b);
+      }
+      longest = Math.max(longest, docs.length);
+      if (docs.length === 0 || docs.length < longest) return [...found.values()];
+    }
+    throw new CodefreshApiError(200, undefined, "TOO_MANY_PAGES", `more than ${WORKFLOW_MAX_PAGES} pages of builds since ${startDate}`, "GET", "/api/workflow");
+  }
+
+  /**
+   * Builds of one pipeline id created since `startDate` (any date-time string), every page: the
+   * older signature, kept for callers that still use it (listBuildsSince is the same listing).
+   */
+  async listBuilds(query: { pipelineId: string; startDate: string; status?: string }): Promise<Build[]> {
+    const since = Date.parse(query.startDate);
+    if (Number.isNaN(since)) throw new Error(`listBuilds: startDate ${query.startDate} is not a date`);
+    return this.listBuildsSince({ pipelineId: query.pipelineId, since, status: query.status });
+  }
+
+  /**
+   * The build of a pipeline (full name or id) created since `since` that carries annotation
+   * `key` = `value` (the agent's port_run_id), searched through every page; undefined if none.
+   */
+  async findBuildByAnnotation(query: { pipeline: string; since: number; key: string; value: string }): Promise<Build | undefined> {
+    const pipeline = await this.getPipeline(query.pipeline);
+    const id = z.object({ metadata: z.object({ id: z.string() }).loose() }).loose().safeParse(pipeline);
+    if (!id.success) return undefined;
+    for (const build of await this.listBuildsSince({ pipelineId: id.data.metadata.id, since: query.since })) {
+      if ((await this.buildAnnotations(build.id))[query.key] === query.value) return build;
+    }
+    return undefined;
   }
 
   /** Annotations of one build, as key → value (the agent marks builds with its run id). */
@@ -179,6 +234,10 @@ export class CodefreshClient {
   private base(): string {
     return (this.options.baseUrl ?? CODEFRESH_DEFAULT_URL).replace(/\/+$/, "").replace(/\/api$/, "");
   }
+}
+
+function buildSchema() {
+  return z.object({ id: z.string(), status: z.string(), pipelineName: z.string().optional(), created: z.string().nullish(), started: z.string().nullish(), finished: z.string().nullish() }).loose();
 }
 
 function asObject(body: unknown): Json {

@@ -41,9 +41,14 @@ export interface HttpRequest {
   readonly replay?: ReplaySafety;
 }
 
+/** Response headers by (case-insensitive) name, as `Headers.get` reads them. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+}
+
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   /** Parsed JSON, the raw text when it is not JSON, or undefined when empty. */
   readonly body: unknown;
 }
@@ -66,6 +71,12 @@ export interface HttpClientOptions {
   readonly policy?: Partial<RetryPolicy>;
   /** Injected for tests and benchmarks; defaults to the global fetch. */
   readonly fetch?: typeof fetch;
+  /**
+   * "node": node:http(s) with one keep-alive agent per client instead of fetch. The agent's
+   * choice (runtime.ts): fetch's WHATWG streams and per-call abort signals cost it about twice
+   * the CPU per request; deploy-time code keeps the global fetch. Ignored when `fetch` is given.
+   */
+  readonly transport?: "fetch" | "node";
   /** Called once per attempt, for request counting in tests, drift and benchmarks. */
   readonly onAttempt?: (method: string, url: string) => void;
   /** Sleep function (tests replace it to avoid real waits). */
@@ -75,14 +86,14 @@ export interface HttpClientOptions {
 /** Transport with the retry policy and a rate gate shared by all calls through one instance. */
 export class HttpClient {
   private readonly policy: Required<RetryPolicy>;
-  private readonly doFetch: typeof fetch;
+  private readonly transport: Transport;
   private readonly sleep: (ms: number) => Promise<void>;
   /** Epoch ms before which no request is sent (set from x-ratelimit-* / Retry-After). */
   private notBefore = 0;
 
   constructor(private readonly options: HttpClientOptions = {}) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...(options.policy ?? {}) };
-    this.doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.transport = options.fetch || options.transport !== "node" ? fetchTransport(options.fetch ?? ((input, init) => fetch(input, init))) : nodeTransport();
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -98,13 +109,14 @@ export class HttpClient {
       }
       if (gate > 0) await this.sleep(gate);
       this.options.onAttempt?.(req.method, req.url);
-      let res: Response;
+      let res: RawResponse;
       try {
-        res = await this.doFetch(req.url, {
+        res = await this.transport({
           method: req.method,
+          url: req.url,
           headers: { accept: "application/json", ...(req.body !== undefined ? { "content-type": "application/json" } : {}), ...req.headers },
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
-          signal: AbortSignal.timeout(this.policy.timeoutMs),
+          timeoutMs: this.policy.timeoutMs,
         });
       } catch (err) {
         lastError = err;
@@ -116,7 +128,7 @@ export class HttpClient {
         continue;
       }
       this.learnPacing(res.headers);
-      const body = await readBody(res);
+      const body = parseBody(res.text);
       const retryable = replay === "always" ? isRetryableStatus(res.status) : res.status === 429;
       if (!retryable || attempt === this.policy.retries) {
         if (retryable) {
@@ -136,14 +148,14 @@ export class HttpClient {
   }
 
   /** Wait asked for by the server on a 429/503: Retry-After, else the rate-limit reset. */
-  private serverDelay(headers: Headers): number {
+  private serverDelay(headers: ResponseHeaders): number {
     const retryAfter = headers.get("retry-after");
     if (retryAfter !== null && /^\d+(\.\d+)?$/.test(retryAfter)) return Math.min(Number(retryAfter) * 1000, this.policy.maxDelayMs);
     return Math.min(Math.max(this.notBefore - Date.now(), 0), this.policy.maxDelayMs);
   }
 
   /** Port documents x-ratelimit-reset as epoch seconds; some clients read it as a delta. Accept both. */
-  private learnPacing(headers: Headers): void {
+  private learnPacing(headers: ResponseHeaders): void {
     const remaining = headers.get("x-ratelimit-remaining");
     const reset = headers.get("x-ratelimit-reset");
     if (remaining === null || reset === null || Number(remaining) > 0) return;
@@ -180,8 +192,7 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-async function readBody(res: Response): Promise<unknown> {
-  const text = await res.text();
+function parseBody(text: string): unknown {
   if (text.length === 0) return undefined;
   try {
     return JSON.parse(text);
@@ -197,4 +208,77 @@ function safePath(url: string): string {
   } catch {
     return url;
   }
+}
+
+// ---- transports ---------------------------------------------------------------------------
+
+interface RawRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+  readonly timeoutMs: number;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly headers: ResponseHeaders;
+  readonly text: string;
+}
+
+type Transport = (req: RawRequest) => Promise<RawResponse>;
+
+function fetchTransport(doFetch: typeof fetch): Transport {
+  return async (req) => {
+    const res = await doFetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: AbortSignal.timeout(req.timeoutMs) });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  };
+}
+
+/**
+ * node:http(s) with keep-alive agents owned by this transport (so by one HttpClient). A timeout
+ * destroys the request with a TimeoutError, as fetch's abort signal does; connection errors keep
+ * their `code` (ECONNREFUSED …) for isUnsent.
+ */
+function nodeTransport(): Transport {
+  // Required here, not at module level: this module is inlined into serialized Pulumi providers.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const http = require("node:http") as typeof import("node:http");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const https = require("node:https") as typeof import("node:https");
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  return (req) =>
+    new Promise<RawResponse>((resolve, reject) => {
+      // Declared before use: Pulumi's closure serializer refuses a variable used before its declaration.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const url = new URL(req.url);
+      const secure = url.protocol === "https:";
+      const headers: Record<string, string | number> = { ...req.headers };
+      if (req.body !== undefined) headers["content-length"] = Buffer.byteLength(req.body);
+      const request = (secure ? https : http).request(url, { method: req.method, headers, agent: secure ? agents.https : agents.http }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", fail);
+        res.on("end", () => {
+          clearTimeout(timer);
+          const raw = res.headers;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: { get: (name) => { const v = raw[name.toLowerCase()]; return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v; } },
+            text: Buffer.concat(chunks).toString("utf8"),
+          });
+        });
+      });
+      timer = setTimeout(() => {
+        const err = new Error(`request timed out after ${req.timeoutMs} ms`);
+        err.name = "TimeoutError";
+        request.destroy(err);
+      }, req.timeoutMs);
+      request.on("error", fail);
+      request.end(req.body);
+    });
 }

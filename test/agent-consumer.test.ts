@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { EachBatchPayload, Kafka } from "kafkajs";
-import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { BLUEPRINTS, DEPLOYMENT } from "../blueprints/vocabulary";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { AgentConsumer, consumerAgent, installShutdown, kafkaConfig, runConsumer, startReaperLoop } from "../agent/consumer";
@@ -17,7 +16,6 @@ import type { AgentDeps } from "../agent/deploy-record";
 import { HealthFiles } from "../agent/health";
 import { logger } from "../agent/log";
 import { PortRunLedger } from "../agent/port-ledger";
-import { reapPortRuns } from "../agent/reaper";
 import { createAgent } from "../agent/runtime";
 import { loadAgentSettings, loadConsumerSettings } from "../agent/settings";
 import { AgentWorld, snapshotEnv, AGENT_ENV_KEYS } from "./support/agent-world";
@@ -317,47 +315,6 @@ describe("agent consumer (Kubernetes entry point)", function () {
         const again = await agent.reapPass();
         assert.deepEqual(again.outcomes, { running: 1 }, "nothing left to close");
         assert.equal(world.cf.builds().length, 2, "the reaper never starts builds");
-      });
-
-      // Port's run listing has no `offset` (the emulator now ignores it, as Port does): paging past
-      // 1,000 active runs needs another way, which is the reaper's part of issue 10 (item 4).
-      it.skip("pages through Port's active runs: a run beyond the first 1000 is still closed", async () => {
-        const s = settings();
-        const agent = consumerAgent(s);
-        const oldest = world.createRun("env-1");
-        const fake = fakeConsumer();
-        await runConsumer(fake.consumer, agent.deps, s);
-        await fake.deliver(0, [{ offset: "1", value: world.request(oldest, "img-1", "env-1") }]);
-        const [build] = world.cf.buildsFor(oldest);
-        world.cf.setBuildStatus(build.id, "error");
-        // Newer runs (waiting, nothing linked) fill the first page: Port lists newest first.
-        await sleep(2);
-        for (let i = 0; i < 1000; i++) world.createRun("env-2");
-
-        const result = await reapPortRuns(agent.deps, { actions: [DEPLOY_ACTIONS.fromEnvironment], concurrency: 8 });
-        assert.deepEqual(result.outcomes, { waiting: 1000, closed: 1 });
-        assert.equal(world.port.run(oldest)!.run.status, "FAILURE");
-        const listings = world.port.requestsTo("GET", "/v1/actions/runs").filter((r) => r.path === "/v1/actions/runs");
-        assert.deepEqual(listings.map((r) => new URLSearchParams(r.query).get("offset")), ["0", "1000"]);
-      });
-
-      it("stops paging at a short page, and at a page with nothing new (a server ignoring offset)", async () => {
-        const queries: Record<string, string>[] = [];
-        const pages = (runs: (offset: number) => { id: string }[]) => ({
-          call: async (_m: string, _p: string, _b: unknown, q: Record<string, string>) => {
-            queries.push(q);
-            return { runs: runs(Number(q.offset)) };
-          },
-        });
-        const deps = (port: unknown) => ({ port, codefresh: {} }) as unknown as Pick<AgentDeps, "port" | "codefresh">;
-        const five = Array.from({ length: 5 }, (_, i) => ({ id: `r_${i}` }));
-        let result = await reapPortRuns(deps(pages((o) => five.slice(o, o + 2))), { actions: ["a"], concurrency: 2, pageSize: 2 });
-        assert.equal(result.entries, 5);
-        assert.deepEqual(queries.map((q) => [q.limit, q.offset]), [["2", "0"], ["2", "2"], ["2", "4"]]);
-        queries.length = 0;
-        result = await reapPortRuns(deps(pages(() => five.slice(0, 2))), { actions: ["a"], concurrency: 2, pageSize: 2 });
-        assert.equal(result.entries, 2);
-        assert.equal(queries.length, 2, "the repeated page ends the listing");
       });
     });
   });

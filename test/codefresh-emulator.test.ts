@@ -317,7 +317,8 @@ describe("Codefresh emulator", () => {
     it("follows the lifecycle tests drive, with started/finished stamps", async () => {
       await createDeployPipeline();
       const id = (await call("POST", `/pipelines/run/${encodeURIComponent("portal/deploy")}`, {})).body as string;
-      let b = (await call("GET", `/builds/${id}`)).body;
+      assert.equal((await call("GET", `/builds/${id}`)).status, 400, "noAccount is required by the API document");
+      let b = (await call("GET", `/builds/${id}?noAccount=false`)).body;
       assert.equal(b.status, "pending");
       assert.equal(b.started, null);
       assert.equal(b.finished, null);
@@ -331,20 +332,20 @@ describe("Codefresh emulator", () => {
       assert.equal(b.finished, null);
 
       cf.setBuildStatus(id, "success");
-      b = (await call("GET", `/builds/${id}`)).body;
+      b = (await call("GET", `/builds/${id}?noAccount=false`)).body;
       assert.equal(b.status, "success");
       assert.ok(b.finished);
 
-      assert.equal((await call("GET", "/builds/0123456789abcdef01234567")).status, 404);
+      assert.equal((await call("GET", "/builds/0123456789abcdef01234567?noAccount=false")).status, 404);
     });
 
     it("terminates through DELETE /progress/{id}", async () => {
       await createDeployPipeline();
       const id = (await call("POST", `/pipelines/run/${encodeURIComponent("portal/deploy")}`, {})).body as string;
       cf.setBuildStatus(id, "running");
-      const { progress } = (await call("GET", `/builds/${id}`)).body;
+      const { progress } = (await call("GET", `/builds/${id}?noAccount=false`)).body;
       assert.equal((await call("DELETE", `/progress/${progress}`)).status, 200);
-      const b = (await call("GET", `/builds/${id}`)).body;
+      const b = (await call("GET", `/builds/${id}?noAccount=false`)).body;
       assert.equal(b.status, "terminated");
       assert.ok(b.finished);
       assert.equal((await call("DELETE", "/progress/0123456789abcdef01234567")).status, 404);
@@ -387,22 +388,41 @@ describe("Codefresh emulator", () => {
       cf.setBuildStatus(a, "success");
 
       const byPipe = await call("GET", `/workflow?pipeline=${pipe.metadata.id}&limit=10&page=1`);
-      assert.equal(byPipe.body.workflows.total, 2);
       assert.deepEqual(new Set(byPipe.body.workflows.docs.map((d: { id: string }) => d.id)), new Set([a, b]));
+      assert.equal(byPipe.body.workflows.total, undefined, "no total: clients page until a short page");
 
       const pending = await call("GET", `/workflow?pipeline=${pipe.metadata.id}&status=pending`);
       assert.deepEqual(pending.body.workflows.docs.map((d: { id: string }) => d.id), [b]);
 
-      const future = new Date(Date.now() + 60_000).toISOString();
-      assert.equal((await call("GET", `/workflow?startDate=${encodeURIComponent(future)}`)).body.workflows.total, 0);
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+      assert.equal((await call("GET", `/workflow?startDate=${tomorrow}`)).body.workflows.docs.length, 0);
+      const today = new Date().toISOString().slice(0, 10);
+      assert.equal((await call("GET", `/workflow?startDate=${today}`)).body.workflows.docs.length, 3);
 
       const paged = await call("GET", "/workflow?limit=2&page=2");
-      assert.equal(paged.body.workflows.total, 3);
       assert.equal(paged.body.workflows.docs.length, 1);
 
       const ann = await call("GET", `/annotations?entityType=workflow&entityId=${b}`);
       assert.equal(ann.status, 200);
       assert.deepEqual(ann.body.map((x: { key: string; value: string }) => [x.key, x.value]), [["port_run_id", "r_b"]]);
+    });
+
+    it("takes startDate as the CLI sends it (a date) and refuses a full timestamp", async () => {
+      const full = await call("GET", `/workflow?startDate=${encodeURIComponent(new Date().toISOString())}`);
+      assert.equal(full.status, 400);
+      assert.match(full.body.message, /YYYY-MM-DD/);
+      assert.equal((await call("GET", "/workflow?startDate=2026-01-31")).status, 200);
+    });
+
+    it("holds at most workflowPageMax builds per page, whatever limit asks", async () => {
+      await createDeployPipeline();
+      for (let i = 0; i < 130; i++) cf.seedBuild("portal/deploy");
+      const big = await call("GET", "/workflow?limit=500&page=1");
+      assert.equal(big.body.workflows.docs.length, 100);
+      cf.workflowPageMax = 25;
+      const capped = await call("GET", "/workflow?limit=100&page=2");
+      assert.equal(capped.body.workflows.docs.length, 25);
+      assert.equal(capped.body.workflows.limit, 25);
     });
   });
 
@@ -425,7 +445,7 @@ describe("Codefresh emulator", () => {
     it("drops the connection for a network fault", async () => {
       cf.inject({ method: "GET", path: "/api/builds/", times: 1, status: "network" });
       await assert.rejects(fetch(`${cf.apiUrl}/builds/0123456789abcdef01234567`, { headers: { authorization: KEY } }));
-      assert.equal((await call("GET", "/builds/0123456789abcdef01234567")).status, 404);
+      assert.equal((await call("GET", "/builds/0123456789abcdef01234567?noAccount=false")).status, 404);
     });
 
     it("adds latency", async () => {

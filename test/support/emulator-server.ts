@@ -121,7 +121,7 @@ export class EmulatorServer {
   async listen(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
     // Keep-alive sockets would hold `stop()` open; the clients under test reuse connections.
-    this.server.keepAliveTimeout = 1000;
+    this.server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
     return this.url;
   }

@@ -47,32 +47,41 @@ export function setBuildStatus(state: CodefreshState, id: string, status: BuildS
 export function registerBuildRoutes(ctx: RouteContext): void {
   const { state, route } = ctx;
 
-  // `noAccount` is "required" in the openapi document but the docs' curl examples omit it.
+  // `noAccount` is required by the API document (the CLI sends noAccount=false); the docs' curl
+  // examples omit it, but what a missing required parameter gets is unknown: refuse it.
   route("GET", "/api/builds/:id", (req) => {
+    if (!req.query.has("noAccount")) return errors.badRequest('querystring must have required property "noAccount"');
     const b = state.builds.get(req.params.id);
     return b ? { status: 200, body: buildView(b) } : errors.buildNotFound(req.params.id);
   });
 
+  // Paged (`limit`, `page`), newest first. `startDate`/`endDate` are dates as the CLI sends them
+  // (YYYY-MM-DD, `--from`/`--to`); a full timestamp is refused. A page never holds more than
+  // ctx.workflowPageMax() builds whatever `limit` asks, and the answer carries no total: a client
+  // pages until a page comes back empty or short.
   route("GET", "/api/workflow", (req) => {
     const q = req.query;
     const multi = (name: string) => q.getAll(name).flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
     const pipelines = multi("pipeline");
     const statuses = multi("status");
-    const startDate = q.get("startDate") ? Date.parse(q.get("startDate")!) : NaN;
-    const endDate = q.get("endDate") ? Date.parse(q.get("endDate")!) : NaN;
+    const startDay = dayStart(q.get("startDate"));
+    const endDay = dayStart(q.get("endDate"));
+    if (startDay === null) return errors.badRequest(`startDate must be a date YYYY-MM-DD, got "${q.get("startDate")}"`);
+    if (endDay === null) return errors.badRequest(`endDate must be a date YYYY-MM-DD, got "${q.get("endDate")}"`);
     const eq = (name: string, value: string | null) => !q.get(name) || q.get(name) === value;
     const all = [...state.builds.values()]
       // `pipeline` takes pipeline ids, not names: the CLI resolves names to ids before listing.
       .filter((b) => pipelines.length === 0 || pipelines.includes(b.serviceId))
       .filter((b) => statuses.length === 0 || statuses.includes(b.status))
       .filter((b) => eq("branchName", b.branchName) && eq("revision", b.revision) && eq("pipelineTriggerId", b.trigger) && eq("trigger", b.trigger))
-      .filter((b) => Number.isNaN(startDate) || Date.parse(b.created) >= startDate)
-      .filter((b) => Number.isNaN(endDate) || Date.parse(b.created) <= endDate)
+      .filter((b) => startDay === undefined || Date.parse(b.created) >= startDay)
+      // The whole end day is included.
+      .filter((b) => endDay === undefined || Date.parse(b.created) < endDay + 86_400_000)
       .sort((a, b) => b.created.localeCompare(a.created) || b.id.localeCompare(a.id));
-    const limit = Math.max(1, queryInt(q, "limit", 10));
+    const limit = Math.min(Math.max(1, queryInt(q, "limit", 10)), ctx.workflowPageMax());
     const page = Math.max(1, queryInt(q, "page", 1));
     const docs = all.slice((page - 1) * limit, page * limit).map(buildView);
-    return { status: 200, body: { workflows: { docs, total: all.length, limit, page, pages: Math.ceil(all.length / limit) } } };
+    return { status: 200, body: { workflows: { docs, limit, page } } };
   });
 
   route("GET", "/api/annotations", (req) => {
@@ -108,6 +117,15 @@ export function registerBuildRoutes(ctx: RouteContext): void {
     }
     return { status: 200, body: progressView(b) };
   });
+}
+
+/** Epoch ms of the UTC day a YYYY-MM-DD date names; undefined when absent, null when not such a date. */
+function dayStart(value: string | null): number | undefined | null {
+  if (value === null || value === "") return undefined;
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(value);
+  if (!m) return null;
+  const t = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return Number.isNaN(t) ? null : t;
 }
 
 function progressView(b: Build): Record<string, unknown> {

@@ -17,6 +17,8 @@ export interface RouteContext {
    * that may read pipelines but not decrypt their variables (TF issue #177).
    */
   readonly canDecrypt: () => boolean;
+  /** Most builds one page of GET /api/workflow holds, whatever `limit` asks. */
+  readonly workflowPageMax: () => number;
   /** Timers the emulator must clear on stop/reset. */
   readonly timers: Set<NodeJS.Timeout>;
 }

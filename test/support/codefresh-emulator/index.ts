@@ -7,7 +7,8 @@ import type { CfHandler, RouteContext } from "./context";
 import { errors } from "./errors";
 import { createPipeline, registerPipelineRoutes } from "./pipelines";
 import { createProject, registerProjectRoutes } from "./projects";
-import { registerRunRoutes } from "./runs";
+import { registerRunRoutes, startBuild } from "./runs";
+import type { RunInput } from "./schemas";
 import { CodefreshState, type Build, type BuildStatus, type PipelineDoc, type Project, type StoredPipeline } from "./state";
 
 export { BUILD_STATUSES, TERMINAL_STATUSES, OBJECT_ID } from "./state";
@@ -48,6 +49,8 @@ export class CodefreshEmulator {
   decryptDenied = false;
   autoAdvance: boolean;
   terminateAfterMs: number;
+  /** Most builds one page of GET /api/workflow holds (Codefresh's own cap is not published; ≤ 100). */
+  workflowPageMax = 100;
   private readonly server: EmulatorServer;
   private readonly ctx: RouteContext;
 
@@ -68,6 +71,7 @@ export class CodefreshEmulator {
       autoAdvance: () => this.autoAdvance,
       terminateAfterMs: () => this.terminateAfterMs,
       canDecrypt: () => !this.decryptDenied,
+      workflowPageMax: () => this.workflowPageMax,
       timers: new Set(),
     };
     registerProjectRoutes(this.ctx);
@@ -104,6 +108,7 @@ export class CodefreshEmulator {
     this.server.clearFaults();
     this.restricted = false;
     this.decryptDenied = false;
+    this.workflowPageMax = 100;
   }
 
   // ---- latency, faults, request log -------------------------------------------------------
@@ -178,6 +183,13 @@ export class CodefreshEmulator {
   /** Builds started with annotation `<key>=<value>` (the agent marks builds with port_run_id). */
   buildsFor(runId: string, key = "port_run_id"): Build[] {
     return this.builds().filter((b) => b.annotations[key] === runId);
+  }
+
+  /** Start a build of a stored pipeline without HTTP, as POST /api/pipelines/run would (no validation). */
+  seedBuild(pipeline: string, run: RunInput = {}): Build {
+    const stored = this.state.pipeline(pipeline);
+    if (!stored) throw new Error(`seedBuild: no pipeline ${pipeline}`);
+    return startBuild(this.ctx, stored, run);
   }
 
   setBuildStatus(id: string, status: BuildStatus): Build {

@@ -1,0 +1,61 @@
+// The agent's HTTP transport (HttpClient with transport "node"): keep-alive connections reused,
+// the same timeout and "may have been received" rules as the fetch transport.
+import assert from "node:assert/strict";
+import { createServer, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpClient } from "../clients/http";
+
+describe("HttpClient node transport", () => {
+  let server: Server;
+  let connections = 0;
+  let delayMs = 0;
+  let url = "";
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () =>
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json", "x-ratelimit-remaining": "10" });
+          res.end(JSON.stringify({ method: req.method, body: body ? JSON.parse(body) : null, auth: req.headers.authorization ?? null }));
+        }, delayMs),
+      );
+    });
+    server.keepAliveTimeout = 5000;
+    server.on("connection", () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  beforeEach(() => {
+    connections = 0;
+    delayMs = 0;
+  });
+
+  it("sends method, headers and JSON body, reads headers and JSON, and reuses one connection for sequential calls", async () => {
+    const client = new HttpClient({ transport: "node" });
+    for (let i = 0; i < 20; i++) {
+      const res = await client.send({ method: "POST", url: `${url}/x`, body: { i }, headers: { authorization: "k" } });
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { method: "POST", body: { i }, auth: "k" });
+      assert.equal(res.headers.get("X-RateLimit-Remaining"), "10");
+    }
+    assert.equal(connections, 1, "keep-alive: one connection for 20 calls");
+  });
+
+  it("aborts an attempt after the timeout and does not replay a call that may have been received", async () => {
+    delayMs = 300;
+    const client = new HttpClient({ transport: "node", policy: { timeoutMs: 50, retries: 2, baseDelayMs: 1 }, sleep: async () => undefined });
+    await assert.rejects(client.send({ method: "POST", url: `${url}/start`, body: {}, replay: "unsent" }), /timed out.*not retried/);
+  });
+
+  it("replays a call the server never received (connection refused)", async () => {
+    let attempts = 0;
+    const client = new HttpClient({ transport: "node", policy: { retries: 2, baseDelayMs: 1 }, sleep: async () => undefined, onAttempt: () => attempts++ });
+    await assert.rejects(client.send({ method: "POST", url: "http://127.0.0.1:9/start", body: {}, replay: "unsent" }), /ECONNREFUSED.*after 3 attempts/);
+    assert.equal(attempts, 3);
+  });
+});
