@@ -204,7 +204,7 @@ describe("policy pack", () => {
       const [plan] = porcActions({ url: "http://porc.example.internal" });
       const found = await violations(portWebhooksUseHttps, TYPES.portAction, actionProps(plan.body));
       assert.equal(found.length, 1);
-      assert.match(found[0], /action "porc_rerun_plan" calls http:\/\/porc\.example\.internal\/run\/.* over plain HTTP/);
+      assert.match(found[0], /action "porc_rerun_plan" calls http:\/\/porc\.example\.internal\/runs\/.* over plain HTTP/);
     });
   });
 
