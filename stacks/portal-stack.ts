@@ -5,10 +5,12 @@ import { AgentDeployment } from "../infra/agent";
 import { CodefreshPipelines } from "../infra/codefresh/pipelines";
 import type { AgentSecrets } from "../infra/agent-config";
 import { PortCatalog } from "../infra/port/catalog";
+import { PortGovernance } from "../infra/port/governance";
 import { PortPages } from "../infra/port/pages";
 import { declarePages } from "../pages";
 import { deployPipelineNames } from "../pipelines/config";
 import { declareCatalog } from "./catalog-declaration";
+import { declareGovernance } from "./governance-declaration";
 import type { StackConfig } from "./config";
 
 export interface PortalStackArgs {
@@ -23,6 +25,8 @@ export interface PortalStackArgs {
 export class PortalStack extends pulumi.ComponentResource {
   readonly catalog: PortCatalog;
   readonly pages: PortPages;
+  /** Teams, action permissions and scorecards (`governance` config). */
+  readonly governance: PortGovernance;
   readonly pipelines: CodefreshPipelines;
   readonly agent: AgentDeployment;
   /** Port API base URL the stack writes to. */
@@ -40,6 +44,12 @@ export class PortalStack extends pulumi.ComponentResource {
     this.pages = new PortPages(
       `${name}-pages`,
       { baseUrl: declaration.baseUrl, pages: declarePages(args.config), dependsOn: Object.values(this.catalog.blueprints) },
+      { parent: this },
+    );
+    const governance = declareGovernance(args.config, declaration);
+    this.governance = new PortGovernance(
+      `${name}-governance`,
+      { baseUrl: declaration.baseUrl, ...governance, actions: this.catalog.actions, blueprints: this.catalog.blueprints },
       { parent: this },
     );
     this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { config: args.config, portApiUrl: this.portApiUrl }, { parent: this });
