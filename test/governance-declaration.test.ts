@@ -127,7 +127,7 @@ describe("governance in synth (CLI, dev stack)", function () {
   before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "governance-synth-"))));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("writes teams, action permissions and scorecards as valid request bodies and lists them in catalog.md", async () => {
+  it("writes teams, action permissions and scorecards as valid request bodies and lists them in catalog.md", async function () {
     if (!fs.existsSync(path.join(ROOT, "dist", "agent", "index.js"))) this.skip(); // synth needs `npm run build` (npm test runs it first)
     const out = path.join(tmp, "out");
     const res = await synth(["--stack", "dev", "--out", out]);
