@@ -5,7 +5,7 @@ import { AgentDeployment } from "../infra/agent";
 import { CodefreshPipelines } from "../infra/codefresh/pipelines";
 import type { AgentSecrets } from "../infra/agent-config";
 import { PortCatalog } from "../infra/port/catalog";
-import { PortGovernance } from "../infra/port/governance";
+import { PortGovernance, PortTeams } from "../infra/port/governance";
 import { PortPages } from "../infra/port/pages";
 import { declarePages } from "../pages";
 import { deployPipelineNames } from "../pipelines/config";
@@ -25,7 +25,9 @@ export interface PortalStackArgs {
 export class PortalStack extends pulumi.ComponentResource {
   readonly catalog: PortCatalog;
   readonly pages: PortPages;
-  /** Teams, action permissions and scorecards (`governance` config). */
+  /** Teams (`governance.teams`). */
+  readonly teams: PortTeams;
+  /** Action permissions and scorecards (`governance` config). */
   readonly governance: PortGovernance;
   readonly pipelines: CodefreshPipelines;
   readonly agent: AgentDeployment;
@@ -36,9 +38,11 @@ export class PortalStack extends pulumi.ComponentResource {
     super("portal:stack:PortalStack", name, {}, opts);
     const declaration = declareCatalog(args.config);
     this.portApiUrl = declaration.baseUrl;
+    const governance = declareGovernance(args.config, declaration);
+    this.teams = new PortTeams(`${name}-teams`, { baseUrl: declaration.baseUrl, teams: governance.teams }, { parent: this });
     this.catalog = new PortCatalog(
       `${name}-catalog`,
-      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange },
+      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange, teams: Object.values(this.teams.teams) },
       { parent: this },
     );
     this.pages = new PortPages(
@@ -46,10 +50,9 @@ export class PortalStack extends pulumi.ComponentResource {
       { baseUrl: declaration.baseUrl, pages: declarePages(args.config), dependsOn: Object.values(this.catalog.blueprints) },
       { parent: this },
     );
-    const governance = declareGovernance(args.config, declaration);
     this.governance = new PortGovernance(
       `${name}-governance`,
-      { baseUrl: declaration.baseUrl, ...governance, actions: this.catalog.actions, blueprints: this.catalog.blueprints },
+      { baseUrl: declaration.baseUrl, ...governance, teams: this.teams.teams, actions: this.catalog.actions, blueprints: this.catalog.blueprints },
       { parent: this },
     );
     this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { config: args.config, portApiUrl: this.portApiUrl }, { parent: this });

@@ -140,6 +140,14 @@ describe("governance in synth (CLI, dev stack)", function () {
     for (const f of files(path.join(out, "port", "teams"))) assert.deepEqual(requestProblems("POST", "/v1/teams", read(path.join(out, "port", "teams", f))), [], f);
     for (const f of files(path.join(out, "port", "action-permissions"))) assert.deepEqual(requestProblems("PATCH", "/v1/actions/{action_identifier}/permissions", read(path.join(out, "port", "action-permissions", f))), [], f);
     for (const f of files(path.join(out, "port", "scorecards"))) assert.deepEqual(requestProblems("POST", "/v1/blueprints/{blueprint_identifier}/scorecards", read(path.join(out, "port", "scorecards", f))), [], f);
+    // Order Port needs: teams before the products naming them and the permissions naming them;
+    // permissions after their action, scorecards after their blueprint.
+    const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as { name: string; dependsOn: string[] }[];
+    const deps = (name: string) => resources.find((r) => r.name === name)?.dependsOn ?? assert.fail(`no resource ${name}`);
+    assert.ok(deps("portal-catalog-entities-product").includes("portal-teams-team-billing"));
+    assert.ok(["portal-catalog-action-deploy_image_with_approval", "portal-teams-sre"].every((d) => deps("portal-governance-permissions-deploy_image_with_approval").includes(d)));
+    assert.ok(deps("portal-governance-scorecard-environment-production_readiness").includes("portal-catalog-blueprint-environment"));
+    assert.deepEqual((read(path.join(out, "port", "entities", "product", "billing.json")) as { team?: string[] }).team, ["team-billing"]);
     const md = fs.readFileSync(path.join(out, "catalog.md"), "utf8");
     assert.match(md, /## Teams[\s\S]*\| `sre` \|/);
     assert.match(md, /## Action permissions[\s\S]*\| `deploy_image_with_approval` \| Admin \| — \| yes \| sre \| — \| no \|/);

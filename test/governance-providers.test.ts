@@ -8,6 +8,7 @@ import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { CATALOG } from "../blueprints";
 import { declareScorecards } from "../blueprints/scorecards";
 import { actionPermissionsProvider } from "../infra/port/action-permissions";
+import { entitySetProvider, PortEntitySetInputs } from "../infra/port/entity-set";
 import type { JsonObject } from "../infra/port/canonical";
 import type { GovernedInputs } from "../infra/port/governed-object";
 import { scorecardProvider } from "../infra/port/scorecard";
@@ -190,6 +191,38 @@ describe("governance providers against the Port emulator", function () {
       assert.equal((await authed("POST", "/v1/blueprints/environment/scorecards", { ...production.body, title: "Older title" })).status, 200);
       await scorecardProvider.create(declared());
       assert.equal(governanceOf(port.state).scorecards.get("environment/production_readiness")!.title, "Production readiness");
+    });
+  });
+
+  describe("owning teams on declared products", () => {
+    const products = declareCatalog(cfg).entitySets.find((set) => set.blueprint === "product")!;
+    const setInputs = (entities: unknown[]): PortEntitySetInputs => viaStruct({ baseUrl: port.url, blueprint: "product", entities: entities as PortEntitySetInputs["entities"] });
+
+    beforeEach(() => {
+      port.seed({ blueprints: CATALOG.map((b) => b.body) });
+      for (const t of [...governance.teams.map((x) => x.name), "finance"]) seedTeam(port.state, t);
+    });
+
+    it("a product's owning team becomes its Port team; a team changed in the UI shows on refresh and is put back", async () => {
+      assert.deepEqual(products.entities.map((e) => (e as { team?: string[] }).team), [["team-billing"]]);
+      const created = await entitySetProvider.create(setInputs(products.entities));
+      assert.deepEqual(port.entity("product", "billing")?.team, ["team-billing"]);
+      const read = await entitySetProvider.read(created.id, created.outs as PortEntitySetInputs);
+      assert.equal((await entitySetProvider.diff(created.id, viaStruct(read.props as PortEntitySetInputs), setInputs(products.entities))).changes, false);
+
+      assert.equal((await authed("PATCH", "/v1/blueprints/product/entities/billing", { team: ["finance", "team-billing"] })).status, 200);
+      const refreshed = await entitySetProvider.read(created.id, read.props as PortEntitySetInputs);
+      assert.deepEqual((refreshed.props as PortEntitySetInputs).entities[0].team, ["finance", "team-billing"]);
+      assert.equal((await entitySetProvider.diff(created.id, viaStruct(refreshed.props as PortEntitySetInputs), setInputs(products.entities))).changes, true);
+      await entitySetProvider.update(created.id, refreshed.props as PortEntitySetInputs, setInputs(products.entities));
+      assert.deepEqual(port.entity("product", "billing")?.team, ["team-billing"]);
+    });
+
+    it("without governance no team is sent, so teams set in Port stay", async () => {
+      const plain = products.entities.map((e) => ({ identifier: e.identifier, title: e.title, properties: e.properties, relations: e.relations }));
+      port.seed({ entities: { product: [{ identifier: "billing", title: "Billing", team: ["finance"] }] } });
+      await entitySetProvider.create(setInputs(plain));
+      assert.deepEqual(port.entity("product", "billing")?.team, ["finance"]);
     });
   });
 });

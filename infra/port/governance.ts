@@ -1,16 +1,36 @@
-// Governance in Port as one component: teams first, then the permissions of the catalog's
-// actions (they name teams and need their action) and the scorecards (they need their blueprint).
+// Governance in Port: teams (before the catalog, whose declared entities name them as owners),
+// then the permissions of the catalog's actions (they name teams and need their action) and the
+// scorecards (they need their blueprint).
 import * as pulumi from "@pulumi/pulumi";
 import type { JsonObject } from "./canonical";
 import { PortActionPermissions } from "./action-permissions";
 import { PortScorecard } from "./scorecard";
 import { PortTeam } from "./team";
 
-export interface PortGovernanceArgs {
-  /** Port API base URL. */
+export interface PortTeamsArgs {
   readonly baseUrl: pulumi.Input<string>;
   /** Teams: {name, description?}; members are never managed. */
   readonly teams: readonly { name: string; description?: string }[];
+}
+
+/** Teams come first: declared entities name them as owners, permissions as runners and approvers. */
+export class PortTeams extends pulumi.ComponentResource {
+  readonly teams: Record<string, PortTeam> = {};
+
+  constructor(name: string, args: PortTeamsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("portal:port:Teams", name, {}, opts);
+    for (const team of args.teams) {
+      this.teams[team.name] = new PortTeam(`${name}-${team.name}`, { baseUrl: args.baseUrl, body: team }, { parent: this });
+    }
+    this.registerOutputs({ teams: Object.keys(this.teams) });
+  }
+}
+
+export interface PortGovernanceArgs {
+  /** Port API base URL. */
+  readonly baseUrl: pulumi.Input<string>;
+  /** The declared teams (PortTeams), which permissions name. */
+  readonly teams: Readonly<Record<string, pulumi.Resource>>;
   /** Permission bodies by action identifier. */
   readonly actionPermissions: readonly { action: string; body: object }[];
   readonly scorecards: readonly { blueprint: string; identifier: string; body: object }[];
@@ -23,16 +43,12 @@ export interface PortGovernanceArgs {
 }
 
 export class PortGovernance extends pulumi.ComponentResource {
-  readonly teams: Record<string, PortTeam> = {};
   readonly actionPermissions: Record<string, PortActionPermissions> = {};
   readonly scorecards: Record<string, PortScorecard> = {};
 
   constructor(name: string, args: PortGovernanceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("portal:port:Governance", name, {}, opts);
-    for (const team of args.teams) {
-      this.teams[team.name] = new PortTeam(`${name}-team-${team.name}`, { baseUrl: args.baseUrl, body: team }, { parent: this });
-    }
-    const allTeams = Object.values(this.teams);
+    const allTeams = Object.values(args.teams);
     for (const p of args.actionPermissions) {
       const action = args.actions[p.action];
       if (!action) throw new Error(`permissions declared for action ${p.action}, which the catalog does not declare`);
@@ -51,6 +67,6 @@ export class PortGovernance extends pulumi.ComponentResource {
         { parent: this, dependsOn: [bp, ...(args.dependsOn ?? [])] },
       );
     }
-    this.registerOutputs({ teams: Object.keys(this.teams), actionPermissions: Object.keys(this.actionPermissions), scorecards: Object.keys(this.scorecards) });
+    this.registerOutputs({ actionPermissions: Object.keys(this.actionPermissions), scorecards: Object.keys(this.scorecards) });
   }
 }
