@@ -132,10 +132,11 @@ describe("governance in drift", function () {
     assert.deepEqual(report.findings.filter((f) => ["team", "permissions", "scorecard"].includes(f.kind)), []);
   });
 
-  it("sees an approver removed, a scorecard deleted and a team deleted in Port", async () => {
+  it("sees an approver removed, a scorecard deleted, a team deleted and a product's team changed in Port", async () => {
     await upWithProviders();
     assert.equal((await authed("PATCH", `/v1/actions/${DEPLOY_ACTIONS.fromEnvironmentWithApproval}/permissions`, { approve: { teams: ["sre"] } })).status, 200);
     assert.equal((await authed("DELETE", "/v1/blueprints/image/scorecards/build_quality")).status, 200);
+    assert.equal((await authed("PATCH", "/v1/blueprints/product/entities/billing", { team: ["cab"] })).status, 200);
     assert.equal((await authed("DELETE", "/v1/teams/team-billing")).status, 200);
     const report = await runDrift({ stack: "test", config: cfg, env: env() });
     const has = (kind: string, object: string, change: RegExp, detail: RegExp) =>
@@ -143,5 +144,6 @@ describe("governance in drift", function () {
     has("permissions", DEPLOY_ACTIONS.fromEnvironmentWithApproval, /changed in Port/, /approver teams removed: `cab`/);
     has("scorecard", "image/build_quality", /deleted in Port/, /missing/);
     has("team", "team-billing", /deleted in Port/, /missing/);
+    has("entity", "product/billing", /changed in Port/, /team: \["team-billing"\] → \["cab"\]/);
   });
 });
