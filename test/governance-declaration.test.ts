@@ -92,6 +92,11 @@ describe("governance declaration", () => {
       return true;
     });
     assert.doesNotThrow(() => assertScorecardsFit([prod], CATALOG));
+    // The stack's own path (PortalStack → declareGovernance) refuses it before any resource exists.
+    const cfg = parseStackConfig(governed());
+    const catalog = declareCatalog(cfg);
+    const broken = { ...catalog, blueprints: catalog.blueprints.map((b) => (b.identifier === "environment" ? withoutMirror : b)) };
+    assert.throws(() => declareGovernance(cfg, broken), ScorecardReferenceError);
   });
 
   it("config: unknown approver team, owning team not declared, a rule level not offered, no approver at all", () => {
