@@ -73,3 +73,6 @@ export function requestProblems(method: string, route: string, body: unknown): s
 export function specSource(): string {
   return process.env.PORT_APISPEC ?? (fs.existsSync(FULL) ? FULL : EXTRACT);
 }
+
+/** The committed extract and, when present, the full document it was cut from. */
+export const SPEC_FILES = { extract: EXTRACT, full: FULL } as const;
