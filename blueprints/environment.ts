@@ -26,5 +26,6 @@ export const environment = blueprint({
   },
   mirrorProperties: {
     [ENVIRONMENT.imageCreatedAt]: mirror("Image built at", `${ENVIRONMENT.imageDeployed}.${IMAGE.createdAt}`),
+    [ENVIRONMENT.imageBranch]: mirror("Image branch", `${ENVIRONMENT.imageDeployed}.${IMAGE.branch}`),
   },
 });

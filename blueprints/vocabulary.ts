@@ -39,6 +39,8 @@ export const ENVIRONMENT = {
   lastDeploymentTimestamp: "last_deployment_timestamp",
   /** Mirror of the deployed image's build time (identifier of the original sample). */
   imageCreatedAt: "created_at",
+  /** Mirror of the deployed image's branch (the production-readiness scorecard reads it). */
+  imageBranch: "image_branch",
   product: "product",
   imageDeployed: "image_deployed",
 } as const;

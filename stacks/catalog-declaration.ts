@@ -9,6 +9,7 @@ import { BLUEPRINTS, BLUEPRINT_TEMPLATE, ENVIRONMENT, PRODUCT } from "../bluepri
 import { PORT_API_URLS } from "../clients/port";
 import type { DeclaredEntity, JsonValue } from "../infra/port/canonical";
 import type { EntitySetDeclaration } from "../infra/port/catalog";
+import type { OwnedEntity } from "../infra/port/entity-set";
 import { deployPipelineNames } from "../pipelines/config";
 import { declaredEnvironments, StackConfig } from "./config";
 
@@ -34,7 +35,10 @@ export function declareCatalog(cfg: StackConfig): CatalogDeclaration {
     ...(cfg.porc ? porcActions(cfg.porc) : []),
   ];
 
-  const products: DeclaredEntity[] = cfg.products.map((p) => ({
+  // With governance declared, a product's owning team is its Port team: environments and images
+  // inherit it through their product relation (blueprint ownership "Inherited").
+  const owned = (team: string | undefined) => (cfg.governance ? { team: team !== undefined ? [team] : [] } : {});
+  const products: OwnedEntity[] = cfg.products.map((p) => ({
     identifier: p.identifier,
     title: p.title,
     properties: props({
@@ -44,6 +48,7 @@ export function declareCatalog(cfg: StackConfig): CatalogDeclaration {
       [PRODUCT.bambooKey]: p.bambooKey,
     }),
     relations: {},
+    ...owned(p.owningTeam),
   }));
   const environments: DeclaredEntity[] = declaredEnvironments(cfg).map((e) => ({
     identifier: e.identifier,

@@ -7,6 +7,7 @@ import { environmentIdentifier, isEntityIdentifier } from "../blueprints/identif
 import { ENVIRONMENT_KINDS, TEMPLATE_STATUSES } from "../blueprints/vocabulary";
 import { agentConfigSchema } from "../infra/agent-config";
 import { codefreshConfigSchema } from "../pipelines/config";
+import { governanceConfigSchema, owningTeamIssues } from "./governance-config";
 
 /** The Pulumi project name, i.e. the config namespace. */
 export const PROJECT = "developer-portal";
@@ -107,6 +108,8 @@ export function stackConfigSchema() {
       allowPropertyTypeChange: z.boolean().default(false),
       codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),
       agent: agentConfigSchema().default(agentConfigSchema().parse({})),
+      /** Teams, action permissions and scorecards (stacks/governance-config.ts). */
+      governance: governanceConfigSchema().optional(),
     })
     .strict()
     .superRefine((cfg, ctx) => {
@@ -127,6 +130,7 @@ export function stackConfigSchema() {
       cfg.codefresh.services.forEach((s, i) => {
         if (!products.has(s.product)) ctx.addIssue({ code: "custom", path: ["codefresh", "services", i, "product"], message: `no product "${s.product}" is declared under products` });
       });
+      for (const issue of owningTeamIssues(cfg.governance, cfg.products)) ctx.addIssue({ code: "custom", ...issue });
     });
 }
 

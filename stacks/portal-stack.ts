@@ -5,10 +5,12 @@ import { AgentDeployment } from "../infra/agent";
 import { CodefreshPipelines } from "../infra/codefresh/pipelines";
 import type { AgentSecrets } from "../infra/agent-config";
 import { PortCatalog } from "../infra/port/catalog";
+import { PortGovernance, PortTeams } from "../infra/port/governance";
 import { PortPages } from "../infra/port/pages";
 import { declarePages } from "../pages";
 import { deployPipelineNames } from "../pipelines/config";
 import { declareCatalog } from "./catalog-declaration";
+import { declareGovernance } from "./governance-declaration";
 import type { StackConfig } from "./config";
 
 export interface PortalStackArgs {
@@ -23,6 +25,10 @@ export interface PortalStackArgs {
 export class PortalStack extends pulumi.ComponentResource {
   readonly catalog: PortCatalog;
   readonly pages: PortPages;
+  /** Teams (`governance.teams`). */
+  readonly teams: PortTeams;
+  /** Action permissions and scorecards (`governance` config). */
+  readonly governance: PortGovernance;
   readonly pipelines: CodefreshPipelines;
   /** Undefined with `agent.runtime: none` (the agent runs elsewhere). */
   readonly agent?: AgentDeployment;
@@ -33,14 +39,21 @@ export class PortalStack extends pulumi.ComponentResource {
     super("portal:stack:PortalStack", name, {}, opts);
     const declaration = declareCatalog(args.config);
     this.portApiUrl = declaration.baseUrl;
+    const governance = declareGovernance(args.config, declaration);
+    this.teams = new PortTeams(`${name}-teams`, { baseUrl: declaration.baseUrl, teams: governance.teams }, { parent: this });
     this.catalog = new PortCatalog(
       `${name}-catalog`,
-      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange, deleteEntitiesWithBlueprints: args.config.port.deleteEntitiesWithBlueprints },
+      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange, deleteEntitiesWithBlueprints: args.config.port.deleteEntitiesWithBlueprints, teams: Object.values(this.teams.teams) },
       { parent: this },
     );
     this.pages = new PortPages(
       `${name}-pages`,
       { baseUrl: declaration.baseUrl, pages: declarePages(args.config), dependsOn: Object.values(this.catalog.blueprints) },
+      { parent: this },
+    );
+    this.governance = new PortGovernance(
+      `${name}-governance`,
+      { baseUrl: declaration.baseUrl, ...governance, teams: this.teams.teams, actions: this.catalog.actions, blueprints: this.catalog.blueprints },
       { parent: this },
     );
     this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { config: args.config, portApiUrl: this.portApiUrl }, { parent: this });

@@ -26,6 +26,8 @@ export interface PortCatalogArgs {
   readonly allowPropertyTypeChange?: boolean;
   /** Delete a blueprint's entities with it on destroy or replace. */
   readonly deleteEntitiesWithBlueprints?: boolean;
+  /** Teams entities may name as owners: entity sets wait for them. */
+  readonly teams?: readonly pulumi.Resource[];
 }
 
 export class PortCatalog extends pulumi.ComponentResource {
@@ -95,7 +97,7 @@ export class PortCatalog extends pulumi.ComponentResource {
       const bp = byId.get(set.blueprint);
       const target = this.blueprints[set.blueprint];
       if (!bp || !target) throw new Error(`entities declared for blueprint ${set.blueprint}, which the catalog does not declare`);
-      const deps: pulumi.Resource[] = [target];
+      const deps: pulumi.Resource[] = [target, ...(args.teams ?? [])];
       for (const related of bp.dependsOn) {
         const relatedSet = sets.get(related);
         if (relatedSet) deps.push(createSet(relatedSet));

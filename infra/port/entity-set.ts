@@ -10,41 +10,59 @@ import type { PortClient } from "../../clients/port";
 import { canonicalEntity, DeclaredEntity, deepEqual, projectEntity } from "./canonical";
 import { ConfigureRequest, PortConnection } from "./connection";
 
+/** A declared entity, optionally with its owning teams (Port's `team`: products name theirs). */
+export type OwnedEntity = DeclaredEntity & { team?: string[] };
+
 export interface PortEntitySetInputs {
   readonly baseUrl: string;
   readonly blueprint: string;
   /** Sorted by identifier; every entity declares the same property and relation keys. */
-  readonly entities: DeclaredEntity[];
+  readonly entities: OwnedEntity[];
 }
 
-function ownedKeys(entities: readonly DeclaredEntity[]) {
+/** Teams as a sorted set (Port answers them in no particular order). */
+function teamsOf(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  return Array.isArray(value) ? value.filter((t): t is string => typeof t === "string").sort() : [];
+}
+
+/** Project onto the owned fields, the teams included when the set declares them. */
+function project(e: unknown, owned: ReturnType<typeof ownedKeys>): OwnedEntity {
+  const out: OwnedEntity = canonicalEntity(projectEntity(e, owned));
+  if (owned.team) out.team = teamsOf((e as { team?: unknown }).team);
+  return out;
+}
+
+function ownedKeys(entities: readonly OwnedEntity[]) {
   const properties = new Set<string>();
   const relations = new Set<string>();
   for (const e of entities) {
     Object.keys(e.properties).forEach((k) => properties.add(k));
     Object.keys(e.relations).forEach((k) => relations.add(k));
   }
-  return { properties: [...properties].sort(), relations: [...relations].sort() };
+  return { properties: [...properties].sort(), relations: [...relations].sort(), team: entities.some((e) => e.team !== undefined) };
 }
 
 /** Canonical, identifier-sorted entities with every owned key present (null when unset). */
-function canonicalSet(entities: readonly DeclaredEntity[]): DeclaredEntity[] {
+function canonicalSet(entities: readonly OwnedEntity[]): OwnedEntity[] {
   const owned = ownedKeys(entities);
-  return entities.map((e) => canonicalEntity(projectEntity(e, owned))).sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
+  return entities.map((e) => project(e, owned)).sort((a, b) => (a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0));
 }
 
 /**
  * Entity body for a merge upsert. Unset (null) values are left out, except where the previous
  * declaration had a value: there null is sent, so Port clears what the stack no longer sets.
  */
-function toBody(e: DeclaredEntity, before?: DeclaredEntity): Record<string, unknown> {
+function toBody(e: OwnedEntity, before?: OwnedEntity): Record<string, unknown> {
   const keep = (value: unknown, previous: unknown) => value !== null || (previous !== undefined && previous !== null);
   const properties = Object.fromEntries(Object.entries(e.properties).filter(([k, v]) => keep(v, before?.properties[k])));
   const relations = Object.fromEntries(Object.entries(e.relations).filter(([k, v]) => keep(v, before?.relations[k])));
-  return { identifier: e.identifier, title: e.title, properties, relations };
+  // Teams only when declared (or to clear what an earlier declaration set): others' stay as they are.
+  const team = e.team ?? (before?.team && before.team.length > 0 ? [] : undefined);
+  return { identifier: e.identifier, title: e.title, properties, relations, ...(team !== undefined ? { team } : {}) };
 }
 
-async function writeAll(client: PortClient, blueprint: string, entities: DeclaredEntity[], before = new Map<string, DeclaredEntity>()): Promise<void> {
+async function writeAll(client: PortClient, blueprint: string, entities: OwnedEntity[], before = new Map<string, OwnedEntity>()): Promise<void> {
   if (entities.length === 0) return;
   const result = await client.bulkUpsertEntities(blueprint, entities.map((e) => toBody(e, before.get(e.identifier))), { merge: true });
   if (result.errors.length > 0) {
@@ -90,7 +108,7 @@ export class PortEntitySetProvider implements pulumi.dynamic.ResourceProvider {
     const owned = ownedKeys(declared);
     const identifiers = declared.map((e) => e.identifier);
     const live = identifiers.length === 0 ? [] : await this.connection.client(props.baseUrl).searchEntities(props.blueprint, [{ property: "$identifier", operator: "in", value: identifiers }]);
-    const entities = canonicalSet(live.map((e) => projectEntity(e, owned)));
+    const entities = canonicalSet(live.map((e) => project(e, owned)));
     const outs: PortEntitySetInputs = { baseUrl: props.baseUrl, blueprint: props.blueprint, entities };
     return { id, props: outs, inputs: outs };
   }
@@ -102,7 +120,7 @@ export class PortEntitySetProvider implements pulumi.dynamic.ResourceProvider {
     const after = canonicalSet(news.entities);
     // Keys dropped from the declaration are cleared (null), not left behind.
     const owned = ownedKeys([...before.values(), ...after]);
-    const changed = after.filter((e) => !deepEqual(before.get(e.identifier), e)).map((e) => canonicalEntity(projectEntity(e, owned)));
+    const changed = after.filter((e) => !deepEqual(before.get(e.identifier), e)).map((e) => project(e, owned));
     await writeAll(client, news.blueprint, changed, before);
     const keep = new Set(after.map((e) => e.identifier));
     const removed = [...before.keys()].filter((id) => !keep.has(id));
@@ -121,12 +139,12 @@ export const entitySetProvider = new PortEntitySetProvider();
 export interface PortEntitySetArgs {
   readonly baseUrl: pulumi.Input<string>;
   readonly blueprint: pulumi.Input<string>;
-  readonly entities: DeclaredEntity[];
+  readonly entities: OwnedEntity[];
 }
 
 export class PortEntitySet extends pulumi.dynamic.Resource {
   declare readonly blueprint: pulumi.Output<string>;
-  declare readonly entities: pulumi.Output<DeclaredEntity[]>;
+  declare readonly entities: pulumi.Output<OwnedEntity[]>;
 
   constructor(name: string, args: PortEntitySetArgs, opts?: pulumi.CustomResourceOptions) {
     super(entitySetProvider, name, { baseUrl: args.baseUrl, blueprint: args.blueprint, entities: args.entities }, opts, "port", "EntitySet");

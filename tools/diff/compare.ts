@@ -1,12 +1,13 @@
 // Classify what changes between two synth outputs, by the harm a `pulumi up` would do in Port:
 // destructive (data dropped), risky (writes or consumers may start failing) or safe.
 import { canonicalAction, canonicalBlueprint, deepEqual, JsonObject, JsonValue, sortKeys } from "../../infra/port/canonical";
+import { compareGovernance } from "./governance";
 import type { Snapshot } from "./snapshot";
 
 export const CHANGE_CLASSES = ["destructive", "risky", "safe"] as const;
 export type ChangeClass = (typeof CHANGE_CLASSES)[number];
 
-export const OBJECT_KINDS = ["blueprint", "property", "relation", "mirror", "action", "entity", "page", "pipeline"] as const;
+export const OBJECT_KINDS = ["blueprint", "property", "relation", "mirror", "action", "entity", "page", "pipeline", "team", "permissions", "scorecard"] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export interface Change {
@@ -264,6 +265,7 @@ export function compareSnapshots(base: Snapshot, head: Snapshot): Change[] {
   compareEntities(base.entities, head.entities, out);
   compareSimple("page", base.pages, head.pages, (p) => sortKeys(p) as JsonObject, out);
   comparePipelines(base.pipelines, head.pipelines, out);
+  compareGovernance(base, head, out);
   const kindRank = (k: ObjectKind) => OBJECT_KINDS.indexOf(k);
   return out.sort((a, b) => RANK[a.class] - RANK[b.class] || kindRank(a.kind) - kindRank(b.kind) || (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
 }

@@ -5,8 +5,9 @@ import { join, relative } from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import type { JsonObject } from "../../infra/port/canonical";
+import type { GovernanceSnapshot } from "./governance";
 
-export interface Snapshot {
+export interface Snapshot extends GovernanceSnapshot {
   readonly dir: string;
   /** Blueprint bodies by identifier. */
   readonly blueprints: Map<string, JsonObject>;
@@ -83,8 +84,13 @@ export function loadSnapshot(dir: string): Snapshot {
   for (const project of listDirs(cf)) {
     for (const f of listFiles(join(cf, project), ".yml")) pipelines.set(`${project}/${f.slice(0, -".yml".length)}`, readYaml(dir, join(cf, project, f)));
   }
+  const scorecards = new Map<string, JsonObject>();
+  for (const bp of listDirs(join(port, "scorecards"))) for (const [id, body] of readObjects(dir, join(port, "scorecards", bp))) scorecards.set(`${bp}/${id}`, body);
   return {
     dir,
+    teams: readObjects(dir, join(port, "teams")),
+    actionPermissions: readObjects(dir, join(port, "action-permissions")),
+    scorecards,
     blueprints: readObjects(dir, join(port, "blueprints")),
     actions: readObjects(dir, join(port, "actions")),
     entities,

@@ -116,7 +116,15 @@ export function entityDrift(blueprint: string, declared: readonly DeclaredEntity
     const want = sortKeys(canonicalEntity(projectEntity(e, keys))) as JsonObject;
     const have = sortKeys(canonicalEntity(projectEntity(current, keys))) as JsonObject;
     const paths = changedPaths(want, have, 2);
-    if (paths.length > 0) out.push({ kind: "entity", object: `${blueprint}/${e.identifier}`, change: "changed in Port", detail: paths.map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`).join("; ") });
+    const details = paths.map((p) => `${p}: ${show(get(want, p))} → ${show(get(have, p))}`);
+    // Owning teams, where the stack declares them (governance): compared as sets.
+    const declaredTeams = (e as { team?: string[] }).team;
+    if (declaredTeams !== undefined) {
+      const liveTeams = current.team;
+      const teams = (Array.isArray(liveTeams) ? liveTeams.map(String) : typeof liveTeams === "string" ? [liveTeams] : []).sort();
+      if (!deepEqual([...declaredTeams].sort(), teams)) details.push(`team: ${show([...declaredTeams].sort())} → ${show(teams)}`);
+    }
+    if (details.length > 0) out.push({ kind: "entity", object: `${blueprint}/${e.identifier}`, change: "changed in Port", detail: details.join("; ") });
   }
   return out;
 }

@@ -6,9 +6,11 @@ import { CodefreshClient } from "../../clients/codefresh";
 import { PortClient } from "../../clients/port";
 import type { JsonObject } from "../../infra/port/canonical";
 import { declareCatalog } from "../../stacks/catalog-declaration";
+import { declareGovernance } from "../../stacks/governance-declaration";
 import type { StackConfig } from "../../stacks/config";
 import { actionDrift, blueprintDrift, DeclaredPipeline, entityDrift, Finding, pageDrift, pipelineDrift, sortFindings } from "./compare";
 import type { DeclaredPages } from "./declarations";
+import { governanceDrift } from "./governance";
 import { Progress, silentProgress } from "./progress";
 
 export type { DeclaredPipeline, Finding } from "./compare";
@@ -64,6 +66,8 @@ async function livePipelines(client: CodefreshClient, project: string): Promise<
 
 export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
   const declaration = declareCatalog(opts.config);
+  const governance = declareGovernance(opts.config, declaration);
+  const governed = governance.teams.length + governance.actionPermissions.length + governance.scorecards.length > 0;
   const portUrl = opts.env.PORT_API_URL || declaration.baseUrl;
   const requests = { port: 0, codefresh: 0 };
   const skipped: string[] = [];
@@ -85,7 +89,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
 
   const progress = opts.progress ?? silentProgress;
   const sets = declaration.entitySets;
-  progress.start(2 + sets.length + (opts.pages ? 1 : 0) + (codefresh ? 1 : 0));
+  progress.start(2 + sets.length + (opts.pages ? 1 : 0) + (codefresh ? 1 : 0) + (governed ? 1 : 0));
   const findings: Finding[] = [];
   try {
     const blueprints = await port.listBlueprints();
@@ -96,6 +100,11 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
     progress.step("actions");
     const managed = new Set(declaration.blueprints.map((b) => b.identifier));
     findings.push(...actionDrift(declaration.actions.map((a) => a.body as unknown as JsonObject), actions, managed));
+
+    if (governed) {
+      findings.push(...(await governanceDrift(port, governance)));
+      progress.step("teams, permissions, scorecards");
+    }
 
     for (const set of sets) {
       // One "in" search per set, paged by 1,000: never one call per entity.

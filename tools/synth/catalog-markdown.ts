@@ -23,6 +23,41 @@ function cell(text: unknown): string {
   return String(text ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** Teams, who may run and approve each action, scorecards and their rules. */
+function governanceMarkdown(resources: readonly RecordedResource[]): string[] {
+  const teams = ofType(resources, "port:Team").map((i) => i.body as { name: string; description?: string });
+  const permissions = ofType(resources, "port:ActionPermissions").map((i) => ({ action: String(i.key), body: i.body as { execute?: Record<string, unknown>; approve?: Record<string, unknown> } }));
+  const scorecards = ofType(resources, "port:Scorecard").map((i) => ({ blueprint: String(i.scope), body: i.body as { identifier: string; title?: string; levels?: { title: string }[]; rules?: { identifier: string; level: string }[] } }));
+  if (teams.length + permissions.length + scorecards.length === 0) return [];
+  const list = (v: unknown) => (Array.isArray(v) && v.length > 0 ? v.join(", ") : "—");
+  const lines = ["", "## Teams", ""];
+  if (teams.length === 0) lines.push("No teams declared.");
+  else {
+    lines.push("| team | description |", "|---|---|");
+    for (const t of [...teams].sort((a, b) => a.name.localeCompare(b.name))) lines.push(`| \`${t.name}\` | ${cell(t.description)} |`);
+  }
+  lines.push("", "## Action permissions", "");
+  if (permissions.length === 0) lines.push("No action permissions declared.");
+  else {
+    lines.push("| action | execute: roles | execute: teams | owning team | approve: teams | approve: users | requester may approve |", "|---|---|---|---|---|---|---|");
+    for (const p of [...permissions].sort((a, b) => a.action.localeCompare(b.action))) {
+      const e = p.body.execute ?? {};
+      const a = p.body.approve;
+      lines.push(`| \`${p.action}\` | ${cell(list(e.roles))} | ${cell(list(e.teams))} | ${e.ownedByTeam ? "yes" : "no"} | ${a ? cell(list(a.teams)) : "—"} | ${a ? cell(list(a.users)) : "—"} | ${a ? (a.policy ? "no" : "yes") : "—"} |`);
+    }
+  }
+  lines.push("", "## Scorecards", "");
+  if (scorecards.length === 0) lines.push("No scorecards declared.");
+  else {
+    lines.push("| blueprint | scorecard | title | levels | rules (level) |", "|---|---|---|---|---|");
+    for (const s of [...scorecards].sort((a, b) => `${a.blueprint}/${a.body.identifier}`.localeCompare(`${b.blueprint}/${b.body.identifier}`))) {
+      const rules = (s.body.rules ?? []).map((r) => `${r.identifier} (${r.level})`).join(", ");
+      lines.push(`| \`${s.blueprint}\` | \`${s.body.identifier}\` | ${cell(s.body.title)} | ${cell((s.body.levels ?? []).map((l) => l.title).join(" → "))} | ${cell(rules)} |`);
+    }
+  }
+  return lines;
+}
+
 export function renderCatalogMarkdown(resources: readonly RecordedResource[], stack: string): string {
   const blueprints = ofType(resources, "port:Blueprint").map((i) => i.body as BlueprintBody).sort((a, b) => a.identifier.localeCompare(b.identifier));
   const actions = ofType(resources, "port:Action").map((i) => i.body as { identifier: string; title?: string; trigger?: { blueprintIdentifier?: string }; invocationMethod?: { type?: string }; requiredApproval?: unknown });
@@ -56,6 +91,7 @@ export function renderCatalogMarkdown(resources: readonly RecordedResource[], st
     lines.push("| page | title | type | widgets |", "|---|---|---|---|");
     for (const p of pages) lines.push(`| \`${p.identifier}\` | ${cell(p.title)} | ${cell(p.type)} | ${(p.widgets ?? []).length} |`);
   }
+  lines.push(...governanceMarkdown(resources));
   lines.push("", "## Codefresh pipelines", "");
   if (pipelines.length === 0) lines.push("No pipelines declared.");
   else for (const p of pipelines.sort()) lines.push(`- \`${p}\``);

@@ -19,7 +19,7 @@ function writeJson(file: string, value: unknown): void {
 }
 
 export async function writeResourceFiles(outDir: string, resources: readonly RecordedResource[], projectDir: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = { blueprints: 0, actions: 0, entities: 0, pages: 0, folders: 0, pipelines: 0, agent: 0 };
+  const counts: Record<string, number> = { blueprints: 0, actions: 0, entities: 0, pages: 0, folders: 0, teams: 0, actionPermissions: 0, scorecards: 0, pipelines: 0, agent: 0 };
   for (const r of resources) {
     const inputs = r.inputs as Record<string, unknown>;
     switch (r.type) {
@@ -38,6 +38,18 @@ export async function writeResourceFiles(outDir: string, resources: readonly Rec
       case `${PORT}Folder`:
         writeJson(path.join(outDir, "port", "folders", `${fileName(String(inputs.identifier))}.json`), inputs.body);
         counts.folders++;
+        break;
+      case `${PORT}Team`:
+        writeJson(path.join(outDir, "port", "teams", `${fileName(String(inputs.key))}.json`), inputs.body);
+        counts.teams++;
+        break;
+      case `${PORT}ActionPermissions`:
+        writeJson(path.join(outDir, "port", "action-permissions", `${fileName(String(inputs.key))}.json`), inputs.body);
+        counts.actionPermissions++;
+        break;
+      case `${PORT}Scorecard`:
+        writeJson(path.join(outDir, "port", "scorecards", fileName(String(inputs.scope)), `${fileName(String(inputs.key))}.json`), inputs.body);
+        counts.scorecards++;
         break;
       case `${PORT}EntitySet`: {
         const entities = (inputs.entities ?? []) as { identifier: string }[];

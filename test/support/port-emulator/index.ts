@@ -8,6 +8,7 @@ import { Credentials, TokenIssuer } from "./auth";
 import { createBlueprint, registerBlueprintRoutes } from "./blueprints";
 import { PortError, ok } from "./envelope";
 import { present, registerEntityRoutes, writeEntity } from "./entities";
+import { clearGovernance, registerGovernanceRoutes } from "./governance";
 import { createPage, registerPageRoutes } from "./pages";
 import { RateLimitOptions, RateLimiter } from "./rate-limit";
 import { ResponseShaper } from "./response-shaping";
@@ -199,6 +200,7 @@ export class PortEmulator {
   /** Forget everything: state, tokens, requests, faults, rate-limit window. */
   reset(): void {
     this.state.clear();
+    clearGovernance(this.state);
     this.server.requests.length = 0;
     this.server.clearFaults();
     this.rateLimiter.reset();
@@ -228,5 +230,6 @@ export class PortEmulator {
     registerBlueprintRoutes(router, this.state);
     registerEntityRoutes(router, this.state);
     registerPageRoutes(router, this.state);
+    registerGovernanceRoutes(router, this.state);
   }
 }
