@@ -132,30 +132,6 @@ export class CodefreshClient {
     throw new CodefreshApiError(200, undefined, "TOO_MANY_PAGES", `more than ${WORKFLOW_MAX_PAGES} pages of builds since ${startDate}`, "GET", "/api/workflow");
   }
 
-  /**
-   * Builds of one pipeline id created since `startDate` (any date-time string), every page: the
-   * older signature, kept for callers that still use it (listBuildsSince is the same listing).
-   */
-  async listBuilds(query: { pipelineId: string; startDate: string; status?: string }): Promise<Build[]> {
-    const since = Date.parse(query.startDate);
-    if (Number.isNaN(since)) throw new Error(`listBuilds: startDate ${query.startDate} is not a date`);
-    return this.listBuildsSince({ pipelineId: query.pipelineId, since, status: query.status });
-  }
-
-  /**
-   * The build of a pipeline (full name or id) created since `since` that carries annotation
-   * `key` = `value` (the agent's port_run_id), searched through every page; undefined if none.
-   */
-  async findBuildByAnnotation(query: { pipeline: string; since: number; key: string; value: string }): Promise<Build | undefined> {
-    const pipeline = await this.getPipeline(query.pipeline);
-    const id = z.object({ metadata: z.object({ id: z.string() }).loose() }).loose().safeParse(pipeline);
-    if (!id.success) return undefined;
-    for (const build of await this.listBuildsSince({ pipelineId: id.data.metadata.id, since: query.since })) {
-      if ((await this.buildAnnotations(build.id))[query.key] === query.value) return build;
-    }
-    return undefined;
-  }
-
   /** Annotations of one build, as key → value (the agent marks builds with its run id). */
   async buildAnnotations(buildId: string): Promise<Record<string, string>> {
     const body = await this.call("GET", "/api/annotations", undefined, { entityType: "workflow", entityId: buildId });

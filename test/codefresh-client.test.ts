@@ -3,6 +3,7 @@
 // and hands out pages no bigger than it likes, with no total.
 import assert from "node:assert/strict";
 import { CodefreshClient } from "../clients/codefresh";
+import { findBuildForRun } from "../agent/build-search";
 import { CodefreshEmulator } from "./support/codefresh-emulator";
 
 const FAST = { retries: 0, baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 5_000 };
@@ -47,11 +48,11 @@ describe("CodefreshClient build queries", () => {
     const mine = cf.seedBuild("deploy/app", { annotations: { port_run_id: "r_mine" } });
     await new Promise((r) => setTimeout(r, 5));
     for (let i = 0; i < 120; i++) cf.seedBuild("deploy/app", { annotations: { port_run_id: `r_${i}` } });
-    const found = await client().findBuildByAnnotation({ pipeline: "deploy/app", since: Date.now() - 60_000, key: "port_run_id", value: "r_mine" });
-    assert.equal(found?.id, mine.id);
+    const found = await findBuildForRun(client(), { pipeline: "deploy/app", runId: "r_mine", since: Date.now() - 60_000 });
+    assert.deepEqual(found, { kind: "found", buildId: mine.id });
     const reads = cf.requestsTo("GET", "/api/annotations").map((r) => new URLSearchParams(r.query).get("entityId"));
     assert.equal(new Set(reads).size, reads.length);
-    assert.equal(await client().findBuildByAnnotation({ pipeline: "deploy/app", since: Date.now() - 60_000, key: "port_run_id", value: "r_none" }), undefined);
+    assert.deepEqual(await findBuildForRun(client(), { pipeline: "deploy/app", runId: "r_none", since: Date.now() - 60_000 }), { kind: "none" });
   });
 
   it("names the build of a build URL it made, and nothing else", () => {
