@@ -27,6 +27,7 @@ import { readStackFile } from "../../stacks/stack-file";
 import { CliIO, main } from "../../tools/cli";
 import { CodefreshEmulator } from "../support/codefresh-emulator";
 import { PortEmulator } from "../support/port-emulator";
+import { governanceOf } from "../support/port-emulator/governance";
 import { pulumiToolchain, Toolchain } from "./support/toolchain";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -88,6 +89,12 @@ interface SynthOutput {
   readonly entities: Record<string, Json[]>;
   /** Pipeline YAML text by full name "project/name". */
   readonly pipelines: Record<string, string>;
+  /** Team bodies (governance.teams). */
+  readonly teams: Json[];
+  /** Scorecard bodies keyed "<blueprint>/<identifier>". */
+  readonly scorecards: Record<string, Json>;
+  /** Actions whose permissions the stack declares. */
+  readonly permissions: string[];
 }
 
 describe("the stack through the real Pulumi engine (Automation API, file backend, emulators)", function () {
@@ -152,8 +159,18 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
         pipelines[`${project}/${file.replace(/\.yml$/, "")}`] = fs.readFileSync(path.join(pipelinesDir, project, file), "utf8");
       }
     }
+    const scorecardsDir = path.join(dir, "port", "scorecards");
+    const scorecards: Record<string, Json> = {};
+    for (const bp of fs.existsSync(scorecardsDir) ? fs.readdirSync(scorecardsDir) : []) {
+      for (const card of readJsonDir(path.join(scorecardsDir, bp))) scorecards[`${bp}/${String(card.identifier)}`] = card;
+    }
+    const permissionsDir = path.join(dir, "port", "action-permissions");
+    const permissions = fs.existsSync(permissionsDir) ? fs.readdirSync(permissionsDir).map((f) => f.replace(/\.json$/, "")).sort() : [];
     return {
       dir,
+      teams: readJsonDir(path.join(dir, "port", "teams")),
+      scorecards,
+      permissions,
       blueprints: readJsonDir(path.join(dir, "port", "blueprints")),
       actions: readJsonDir(path.join(dir, "port", "actions")),
       pages: readJsonDir(path.join(dir, "port", "pages")),
@@ -183,6 +200,13 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
       same(`${bp} entities`, ids(declared), port.entities(bp).map((e) => e.identifier));
       for (const e of declared) problems.push(...mismatches(e, port.entity(bp, String(e.identifier)), `entity ${bp}/${String(e.identifier)}`));
     }
+    // Governance: the stored lists may come back in another order (sets), so names and titles only.
+    const governance = governanceOf(port.state);
+    same("teams", out.teams.map((t) => String(t.name)).sort(), [...governance.teams.keys()]);
+    for (const t of out.teams) problems.push(...mismatches({ description: t.description }, governance.teams.get(String(t.name)), `team ${String(t.name)}`));
+    same("scorecards", Object.keys(out.scorecards).sort(), [...governance.scorecards.keys()]);
+    for (const [key, card] of Object.entries(out.scorecards)) problems.push(...mismatches({ title: card.title }, governance.scorecards.get(key), `scorecard ${key}`));
+    same("action permissions", out.permissions, [...governance.permissions.keys()]);
     same("pipelines", Object.keys(out.pipelines).sort(), [...cf.state.pipelines.values()].map((p) => p.current.metadata.name));
     for (const [name, yaml] of Object.entries(out.pipelines)) {
       const stored = cf.pipeline(name)?.current;
@@ -423,8 +447,11 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
     assert.deepEqual((await drift()).findings.filter((f) => f.detail !== STEP_ORDER), []);
   });
 
-  it("a config change (an environment renamed, a product added) is applied as synth says", async () => {
+  it("a config change (an environment renamed, a product and its team added) is applied as synth says", async () => {
     editConfig((config) => {
+      // A product's owning team must be declared (governance.teams): the new team is created too.
+      const governance = config[`${PROJECT}:governance`] as { teams: { name: string; description?: string }[] };
+      governance.teams.push({ name: "team-messaging", description: "Messaging product team" });
       const products = config[`${PROJECT}:products`] as { identifier: string; environments: { name: string }[] }[];
       const billing = products.find((p) => p.identifier === "billing")!;
       billing.environments.find((e) => e.name === "staging")!.name = "stage";
@@ -438,6 +465,7 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
     assert.ok(port.entity("environment", "billing-stage"), "renamed environment created");
     assert.equal(port.entity("environment", "billing-staging"), undefined, "old environment removed");
     assert.equal(port.entity("product", "messaging")?.properties?.[PRODUCT.owningTeam], "team-messaging");
+    assert.ok(governanceOf(port.state).teams.has("team-messaging"), "the new team created in Port");
   });
 
   it("a property type change without allowPropertyTypeChange is refused at preview, naming the property", async () => {
@@ -493,6 +521,8 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
     for (const f of declared.folders) if (port.state.folders.has(String(f.identifier))) left.push(`folder ${String(f.identifier)}`);
     for (const [bp, list] of Object.entries(declared.entities)) for (const e of list) if (port.entity(bp, String(e.identifier))) left.push(`entity ${bp}/${String(e.identifier)}`);
     for (const name of Object.keys(declared.pipelines)) if (cf.pipeline(name)) left.push(`pipeline ${name}`);
+    for (const t of declared.teams) if (governanceOf(port.state).teams.has(String(t.name))) left.push(`team ${String(t.name)}`);
+    for (const key of Object.keys(declared.scorecards)) if (governanceOf(port.state).scorecards.has(key)) left.push(`scorecard ${key}`);
     const project = String((e2eConfig()[`${PROJECT}:codefresh`] as Json).project);
     if (cf.project(project)) left.push(`Codefresh project ${project}`);
     assert.deepEqual(left, []);
