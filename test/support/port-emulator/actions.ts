@@ -140,6 +140,7 @@ export function createAction(state: PortState, body: unknown): Action {
   }
   checkReferences(state, parsed);
   const action: Action = { ...(clone(parsed) as JsonObject), id: portId("action"), ...state.meta() } as Action;
+  storeStringSets(state, action);
   state.actions.set(action.identifier, action);
   return action;
 }
@@ -159,8 +160,15 @@ export function replaceAction(state: PortState, identifier: string, body: unknow
     updatedAt: new Date().toISOString(),
     updatedBy: state.actor,
   } as Action;
+  storeStringSets(state, action);
   state.actions.set(identifier, action);
   return action;
+}
+
+/** userInputs.required (a list, not a jq query) in the order this organisation stores sets. */
+function storeStringSets(state: PortState, action: Action): void {
+  const inputs = action.trigger.userInputs as { required?: unknown } | undefined;
+  if (Array.isArray(inputs?.required)) inputs.required = state.stringSet(inputs.required as string[]);
 }
 
 /** Port refuses actions pointing at blueprints that don't exist (trigger and entity inputs). */

@@ -99,6 +99,7 @@ export function createBlueprint(state: PortState, body: unknown): Blueprint {
     throw new PortError(409, "identifier_taken", `A blueprint with identifier "${parsed.identifier}" already exists`);
   }
   const bp = build(parsed, parsed.identifier, state.meta());
+  bp.schema.required = state.stringSet(bp.schema.required);
   check(state, bp);
   state.blueprints.set(bp.identifier, bp);
   return bp;
@@ -111,6 +112,7 @@ export function replaceBlueprint(state: PortState, identifier: string, body: unk
     throw invalid(`body/identifier "${parsed.identifier}" does not match the blueprint "${identifier}" in the path`);
   }
   const bp = build(parsed, identifier, previous, state.actor);
+  bp.schema.required = state.stringSet(bp.schema.required);
   check(state, bp, previous);
   state.blueprints.set(identifier, bp);
   return bp;
@@ -131,7 +133,7 @@ export function patchBlueprint(state: PortState, identifier: string, body: unkno
       const s = value as Blueprint["schema"];
       merged.schema = {
         properties: { ...previous.schema.properties, ...s.properties },
-        required: s.required ?? previous.schema.required,
+        required: s.required ? state.stringSet(s.required) : previous.schema.required,
       };
     } else if (["relations", "mirrorProperties", "calculationProperties", "aggregationProperties"].includes(k)) {
       merged[k] = { ...(previous[k] as JsonObject), ...(value as JsonObject) };

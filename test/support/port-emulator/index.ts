@@ -30,6 +30,8 @@ export interface PortEmulatorOptions {
   latencyMs?: number;
   /** x-ratelimit-* headers are always sent; 429 only when enforced. */
   rateLimit?: RateLimitOptions;
+  /** Store and answer string sets (schema.required, userInputs.required) reversed, as Port may. */
+  reorderStringSets?: boolean;
 }
 
 /** A fault answered instead of the route; a numeric status gets Port's error envelope by default. */
@@ -56,6 +58,7 @@ export class PortEmulator {
   private constructor(opts: PortEmulatorOptions) {
     this.credentials = opts.credentials ?? TEST_CREDENTIALS;
     this.state = new PortState(this.credentials.clientId);
+    this.state.reorderStringSets = opts.reorderStringSets ?? false;
     this.tokens = new TokenIssuer(this.state, this.credentials, opts.tokenTtlSeconds ?? 10_800);
     this.rateLimiter = new RateLimiter(opts.rateLimit);
     this.server = new EmulatorServer(

@@ -152,9 +152,19 @@ export class PortState {
   /** Completed migrations (delete all entities), by id. */
   readonly migrations = new Map<string, JsonObject>();
   tokensIssued = 0;
+  /**
+   * Port does not promise to keep the order of string sets (schema.required,
+   * userInputs.required): when set, they are stored, and so answered, reversed.
+   */
+  reorderStringSets = false;
 
   /** Who server fields say did the write (Port shows the machine user of the credentials). */
   constructor(public actor: string) {}
+
+  /** A string set as this organisation stores it (see reorderStringSets). */
+  stringSet(values: readonly string[]): string[] {
+    return this.reorderStringSets ? [...values].reverse() : [...values];
+  }
 
   entitiesOf(blueprint: string): Map<string, Entity> {
     let map = this.entities.get(blueprint);
