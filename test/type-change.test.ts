@@ -80,14 +80,14 @@ describe("property type changes inside arrays", function () {
     const puts = port.requestsTo("PUT", "/v1/blueprints/service_types");
     assert.equal(puts.length, 2, "one PUT without the property, one with the new item type");
     assert.ok(!("tags" in (puts[0].body as { schema: { properties: object } }).schema.properties));
-    const stored = port.blueprint("service_types")!.schema.properties.tags as { items: { type: string } };
+    const stored = port.blueprint("service_types")!.schema.properties.tags as unknown as { items: { type: string } };
     assert.equal(stored.items.type, "number");
   });
 
   it("refuses to adopt an existing blueprint whose array item type would change", async () => {
     port.seed({ blueprints: [STRINGS] });
     await assert.rejects(blueprintProvider.create(inputs(NUMBERS)), /cannot adopt the existing blueprint "service_types".*array<string> → array<number>/);
-    assert.equal((port.blueprint("service_types")!.schema.properties.tags as { items: { type: string } }).items.type, "string", "left as it was");
+    assert.equal((port.blueprint("service_types")!.schema.properties.tags as unknown as { items: { type: string } }).items.type, "string", "left as it was");
   });
 
   it("the catalog diff classifies array<string> → array<number> as a destructive type change", () => {
