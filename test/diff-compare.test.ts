@@ -141,7 +141,7 @@ describe("catalog diff classification", () => {
     it("an action or page removed is destructive, changed is safe with the changed paths", () => {
       const action = (title: string) => ({ identifier: "act", title, trigger: { type: "self-service", userInputs: { properties: {}, required: [] } } });
       const found = compareSnapshots(
-        snapshot({ actions: new Map([["act", action("A")], ["gone", action("G")]]), pages: new Map([["pg", { identifier: "pg", title: "P", widgets: [] }], ["old", { identifier: "old" }]]) }),
+        snapshot({ actions: new Map([["act", action("A")], ["gone", action("G")]]), pages: new Map<string, JsonObject>([["pg", { identifier: "pg", title: "P", widgets: [] }], ["old", { identifier: "old" }]]) }),
         snapshot({ actions: new Map([["act", action("B")]]), pages: new Map([["pg", { identifier: "pg", title: "Q", widgets: [] }]]) }),
       );
       assert.deepEqual(found.map((c) => `${c.class}|${c.kind}|${c.object}|${c.change}|${c.detail}`), [
@@ -163,7 +163,7 @@ describe("catalog diff classification", () => {
     });
 
     it("a pipeline added says how many steps it has; changed is safe", () => {
-      const found = compareSnapshots(snapshot({ pipelines: new Map([["p/x", { steps: { a: {} } }]]) }), snapshot({ pipelines: new Map([["p/x", { steps: { b: {} } }], ["p/y", { steps: { a: {}, b: {} } }]]) }));
+      const found = compareSnapshots(snapshot({ pipelines: new Map([["p/x", { steps: { a: {} } }]]) }), snapshot({ pipelines: new Map<string, JsonObject>([["p/x", { steps: { b: {} } }], ["p/y", { steps: { a: {}, b: {} } }]]) }));
       assert.deepEqual(found.map((c) => `${c.class}|${c.object}|${c.change}|${c.detail}`), ["safe|p/x|changed|steps added: b; steps removed: a", "safe|p/y|added|2 steps"]);
     });
   });

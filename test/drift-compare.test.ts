@@ -3,7 +3,7 @@
 // emulators is tools-drift.test.ts.
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { canonicalAction, JsonObject } from "../infra/port/canonical";
+import { canonicalAction, DeclaredEntity, JsonObject } from "../infra/port/canonical";
 import { actionDrift, blueprintDrift, declaredSpec, entityDrift, pageDrift, pipelineDrift, runnableSpec, sortFindings } from "../tools/drift/compare";
 
 const line = (f: { kind: string; object: string; change: string; detail: string }) => `${f.kind}|${f.object}|${f.change}|${f.detail}`;
@@ -39,7 +39,7 @@ describe("drift comparison", () => {
   });
 
   it("entities: only owned fields, deleted ones, and run-time fields ignored", () => {
-    const declared = [
+    const declared: DeclaredEntity[] = [
       { identifier: "billing", title: "Billing", properties: { owner: "team-a", tier: null }, relations: { parent: null } },
       { identifier: "gone", title: "Gone", properties: {}, relations: {} },
     ];
@@ -78,7 +78,7 @@ describe("drift comparison", () => {
 
   it("pages: compared on the canonical form given, to depth 2", () => {
     const canonical = (p: unknown) => ({ ...(p as JsonObject), updatedAt: undefined }) as unknown as JsonObject;
-    const declared = [{ identifier: "home", title: "Home", widgets: [{ id: "w", title: "A" }] }, { identifier: "gone", title: "Gone" }];
+    const declared: JsonObject[] = [{ identifier: "home", title: "Home", widgets: [{ id: "w", title: "A" }] }, { identifier: "gone", title: "Gone" }];
     const live = [{ identifier: "home", title: "Home", updatedAt: "t", widgets: [{ id: "w", title: "B" }] }];
     assert.deepEqual(pageDrift(declared, live, canonical).map(line), ['page|home|changed in Port|widgets: [{"id":"w","title":"A"}] → [{"id":"w","title":"B"}]', "page|gone|deleted in Port|declared but missing in Port"]);
   });

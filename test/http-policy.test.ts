@@ -138,12 +138,13 @@ describe("HTTP retry policy", () => {
   });
 
   it("ignores the reset while requests remain, or when a header is missing or not a number", async () => {
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { "x-ratelimit-remaining": "1", "x-ratelimit-reset": "5" },
       { "x-ratelimit-remaining": "0" },
       { "x-ratelimit-reset": "5" },
       { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "later" },
-    ]) {
+    ];
+    for (const headers of cases) {
       const c = client([json(200, {}, headers), json(200, {})]);
       await c.http.send(GET);
       await c.http.send(GET);
