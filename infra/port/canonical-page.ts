@@ -28,6 +28,8 @@ function pruneWidget(value: JsonValue): JsonValue | undefined {
   const out: JsonObject = {};
   for (const [key, v] of Object.entries(value)) {
     if (["createdAt", "createdBy", "updatedAt", "updatedBy"].includes(key)) continue;
+    // Judged before pruning too: pruning empties {combinator: "and", rules: []} to {combinator: "and"}.
+    if (isEmptyDefault(v)) continue;
     const pruned = pruneWidget(v);
     if (pruned === undefined || pruned === null || isEmptyDefault(pruned)) continue;
     out[key] = pruned;
