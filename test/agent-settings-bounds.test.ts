@@ -82,6 +82,10 @@ describe("agent settings at their edges", () => {
     });
   }
 
+  it("says what REQUIRE_PRODUCTION_APPROVAL takes", () => {
+    assert.equal(problem(() => loadAgentSettings({ ...base, REQUIRE_PRODUCTION_APPROVAL: "yes" })), 'agent settings: REQUIRE_PRODUCTION_APPROVAL is invalid (expected "true" or "false")');
+  });
+
   it("refuses a URL that is not one", () => {
     for (const name of ["PORT_API_URL", "PORT_APP_URL", "CODEFRESH_API_URL"]) {
       assert.match(problem(() => loadAgentSettings({ ...base, [name]: "not a url" })), new RegExp(`^agent settings: ${name} is invalid`));
@@ -104,6 +108,7 @@ describe("agent settings at their edges", () => {
       "agent settings: credentials: set PORT_CREDENTIALS_SECRET_ARN and CODEFRESH_API_KEY_SECRET_ARN (or PORT_CLIENT_ID, CODEFRESH_API_KEY, each directly or as a file named by <NAME>_FILE)",
     );
     assert.match(problem(() => loadAgentSettings({ ...base, CODEFRESH_API_KEY: "" })), /\(or CODEFRESH_API_KEY, each/);
+    assert.match(problem(() => loadAgentSettings({ ...base, PORT_CLIENT_SECRET: "" })), /\(or PORT_CLIENT_SECRET, each/);
   });
 
   it("needs both Secrets Manager ARNs, whichever is set, and then ignores the plain variables", () => {
@@ -128,7 +133,7 @@ describe("agent settings at their edges", () => {
 
     it("wants brokers as host:port, trimmed, and names each bad one", () => {
       assert.deepEqual(loadConsumerSettings({ ...kafka, KAFKA_BROKERS: " b-1:9196 , b-2:9096," }).kafkaBrokers, ["b-1:9196", "b-2:9096"]);
-      assert.equal(problem(() => loadConsumerSettings({ ...kafka, KAFKA_BROKERS: "b-1,b-2:port,b 3:1" })), 'agent settings: KAFKA_BROKERS entry "b-1" is not host:port; KAFKA_BROKERS entry "b-2:port" is not host:port; KAFKA_BROKERS entry "b 3:1" is not host:port');
+      assert.equal(problem(() => loadConsumerSettings({ ...kafka, KAFKA_BROKERS: "b-1,b-2:port,b 3:1,b-4:9096x" })), 'agent settings: KAFKA_BROKERS entry "b-1" is not host:port; KAFKA_BROKERS entry "b-2:port" is not host:port; KAFKA_BROKERS entry "b 3:1" is not host:port; KAFKA_BROKERS entry "b-4:9096x" is not host:port');
     });
 
     it("needs the org id before it can check the group prefix", () => {

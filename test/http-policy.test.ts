@@ -230,6 +230,50 @@ describe("HTTP retry policy", () => {
     });
   });
 
+  it("reads Retry-After only when it is a number of seconds, whole or with decimals", async () => {
+    const c = client([json(429, {}, { "retry-after": "1.25" }), json(429, {}, { "retry-after": "2abc" }), json(429, {}, { "retry-after": "abc2" }), json(200, {})], { maxDelayMs: 5_000 });
+    await c.http.send(GET);
+    assert.deepEqual(c.sleeps, [1_250, 100, 200], "1.25 s, then the plain backoff");
+  });
+
+  it("a reset that is not a number does not disable the gate for later answers", async () => {
+    const c = client([json(200, {}, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "later" }), json(200, {}, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2" }), json(200, {})]);
+    await c.http.send(GET);
+    await c.http.send(GET);
+    await c.http.send(GET);
+    assert.equal(c.sleeps.length, 1);
+    assert.ok(c.sleeps[0] > 1_500 && c.sleeps[0] <= 2_000, `waited ${c.sleeps[0]}`);
+  });
+
+  it("looks for an error code at most four causes deep, and survives a cause that points at itself", async () => {
+    const chain = (depth: number) => {
+      let e: Error = Object.assign(new Error("innermost"), { code: "ECONNREFUSED" });
+      for (let i = 0; i < depth; i++) e = new Error(`level ${i}`, { cause: e });
+      return e;
+    };
+    const found = client([chain(3), json(201, {})]);
+    assert.equal((await found.http.send(POST)).status, 201, "code 3 causes deep: unsent, replayed");
+    const tooDeep = client([chain(4), json(201, {})]);
+    await assert.rejects(tooDeep.http.send(POST), /not retried/);
+    const loop: Error & { cause?: unknown } = new Error("loop");
+    loop.cause = loop;
+    const looped = client([loop, json(201, {})]);
+    await assert.rejects(looped.http.send(POST), /^HttpError: POST \/v1\/things: loop \(not retried/);
+  });
+
+  it("reports what was thrown when it is not an Error, and a URL it cannot parse as given", async () => {
+    const thrower = new HttpClient({ fetch: (async () => { throw "boom"; }) as unknown as typeof fetch, sleep: async () => {}, policy: { retries: 0 } });
+    await assert.rejects(thrower.send({ method: "POST", url: "not-a-url/path", replay: "unsent" }), (err: unknown) => err instanceof HttpError && err.name === "HttpError" && err.message === "POST not-a-url/path: boom (not retried: the request may have been received)" && err.path === "not-a-url/path");
+  });
+
+  it("really waits between attempts when no sleep is injected", async () => {
+    const s = script([json(503, {}, { "retry-after": "0.15" }), json(200, {})]);
+    const http = new HttpClient({ fetch: s.fetch, policy: { retries: 1, baseDelayMs: 1, maxDelayMs: 1_000, timeoutMs: 1_000 } });
+    const started = Date.now();
+    await http.send(GET);
+    assert.ok(Date.now() - started >= 140, `waited ${Date.now() - started} ms`);
+  });
+
   it("shares the rate gate between calls of one client only", async () => {
     const a = client([json(200, {}, { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "1" })]);
     await a.http.send(GET);
