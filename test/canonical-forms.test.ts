@@ -88,7 +88,7 @@ describe("canonical forms", () => {
         sidebar: "catalog",
         section: "x",
         widgets: [
-          { id: "w1", type: "table", title: "T", description: "", createdAt: "t", updatedBy: "u", filters: { combinator: "and", rules: [] }, list: [], nested: { keep: 1, empty: {}, gone: null, items: [{ a: "" }, null] } },
+          { id: "w1", type: "table", title: "T", description: "", createdAt: "t", createdBy: "c", updatedAt: "t", updatedBy: "u", only: { gone: null }, filters: { combinator: "and", rules: [] }, list: [], nested: { keep: 1, empty: {}, gone: null, items: [{ a: "" }, null] } },
         ],
         pageFilters: [],
       };

@@ -38,6 +38,17 @@ describe("drift comparison", () => {
     assert.equal(canonicalAction(action("a", "e")).identifier, "a");
   });
 
+  it("actions: several edits joined, a field dropped in Port shown as unset, a 60-character value whole, a live action without trigger tolerated", () => {
+    const declared: JsonObject[] = [{ identifier: "a", title: "T", description: "d", trigger: { type: "self-service", userInputs: { properties: {}, required: [] } } }];
+    const live = [{ identifier: "a", title: "U".repeat(58), trigger: { type: "self-service", userInputs: { properties: {}, required: [] } } }, { identifier: "odd", trigger: null }];
+    assert.deepEqual(actionDrift(declared, live, new Set(["e"])).map(line), [`action|a|changed in Port|description: "d" → unset; title: "T" → "${"U".repeat(58)}"`]);
+  });
+
+  it("pipelines: a spec whose stages are not a list is refused", () => {
+    assert.throws(() => runnableSpec({ stages: "build" }));
+    assert.throws(() => runnableSpec({ steps: ["a"] }));
+  });
+
   it("entities: only owned fields, deleted ones, and run-time fields ignored", () => {
     const declared: DeclaredEntity[] = [
       { identifier: "billing", title: "Billing", properties: { owner: "team-a", tier: null }, relations: { parent: null } },
