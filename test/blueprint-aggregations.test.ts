@@ -41,6 +41,8 @@ describe("blueprint aggregations and required type changes", function () {
     assert.deepEqual(created.outs, { baseUrl: port.url, identifier: "svc_agg", body: { aggregationProperties: COUNT, identifier: "svc_agg" } });
     assert.deepEqual(port.blueprint("svc_agg")!.aggregationProperties, COUNT);
     assert.deepEqual(port.blueprint("svc_agg")!.schema.required, ["tier", "name"], "the blueprint itself is untouched");
+    const put = port.requestsTo("PUT", "/v1/blueprints/svc_agg")[0].body as JsonObject;
+    for (const server of ["id", "createdAt", "createdBy", "updatedAt", "updatedBy"]) assert.ok(!(server in put), `${server} is not sent back to Port`);
     const read = await aggregationsProvider.read("svc_agg", created.outs as PortObjectInputs);
     assert.deepEqual(read.props, created.outs);
     assert.equal((await aggregationsProvider.diff("svc_agg", read.props as PortObjectInputs, agg(COUNT))).changes, false);

@@ -10,6 +10,7 @@ const SERVER = { id: "x_1", createdAt: "2026-01-01", createdBy: "me", updatedAt:
 describe("canonical forms", () => {
   it("sortKeys sorts object keys deeply, keeps array order, drops undefined", () => {
     assert.equal(JSON.stringify(sortKeys({ b: 1, a: { d: [3, { z: 1, y: undefined, x: 2 }], c: null } })), '{"a":{"c":null,"d":[3,{"x":2,"z":1}]},"b":1}');
+    assert.deepEqual(sortKeys({ a: undefined, b: 1 }), { b: 1 });
     assert.equal(sortKeys("s"), "s");
     assert.equal(sortKeys(null), null);
     assert.ok(deepEqual({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }));
@@ -38,7 +39,7 @@ describe("canonical forms", () => {
     });
     assert.deepEqual(canonicalBlueprint({ identifier: "svc", title: "S", description: "kept" }).description, "kept");
     assert.deepEqual(canonicalBlueprint(null), { calculationProperties: {}, mirrorProperties: {}, relations: {}, schema: { properties: {}, required: [] } });
-    assert.deepEqual(canonicalBlueprint({ schema: { properties: [], required: [1, "a"] } }).schema, { properties: {}, required: [1, "a"] });
+    assert.deepEqual(canonicalBlueprint({ schema: { properties: [], required: ["z", 1, "a"] } }).schema, { properties: {}, required: ["z", 1, "a"] }, "not a set of strings: left as it is");
   });
 
   it("aggregations: the identifier and the aggregation properties only", () => {
@@ -60,6 +61,7 @@ describe("canonical forms", () => {
     assert.equal(c.allowAnyoneToViewRuns, false);
     assert.deepEqual(c.approvalNotification, { type: "webhook", url: "u" });
     assert.deepEqual(canonicalAction({ identifier: "b" }).trigger, { userInputs: { properties: {}, required: [] } });
+    assert.deepEqual(canonicalAction({ identifier: "b", trigger: { userInputs: { required: null } } }).trigger, { userInputs: { properties: {}, required: [] } });
   });
 
   it("an entity projected on the fields the stack owns: absent is null, many-relations sorted, strings only", () => {

@@ -233,6 +233,26 @@ describe("catalog diff classification", () => {
     });
   });
 
+  it("something added without a title says so with an empty detail; two entity renames at once are both renames", () => {
+    const found = compareSnapshots(
+      snapshot({ entities: new Map([["product", new Map<string, JsonObject>([["a", { identifier: "a", title: "A" }], ["b", { identifier: "b", title: "B" }]])]]) }),
+      snapshot({
+        blueprints: new Map([["nb", { identifier: "nb" }]]),
+        actions: new Map([["na", { identifier: "na" }]]),
+        pages: new Map([["np", { identifier: "np" }]]),
+        entities: new Map([["product", new Map<string, JsonObject>([["a2", { identifier: "a2", title: "A" }], ["b2", { identifier: "b2", title: "B" }], ["c", { identifier: "c" }]])]]),
+      }),
+    );
+    assert.deepEqual(found.map((c) => `${c.class}|${c.kind}|${c.object}|${c.change}|${c.detail}`), [
+      "risky|entity|product/a|renamed|identifier → `a2`: Port deletes `a` and creates `a2`; links and run-time values on the old entity are lost",
+      "risky|entity|product/b|renamed|identifier → `b2`: Port deletes `b` and creates `b2`; links and run-time values on the old entity are lost",
+      "safe|blueprint|nb|added|",
+      "safe|action|na|added|",
+      "safe|entity|product/c|added|",
+      "safe|page|np|added|",
+    ]);
+  });
+
   it("changedPaths does not descend into null", () => {
     assert.deepEqual(changedPaths({ a: null }, { a: { b: 1 } }), ["a"]);
   });

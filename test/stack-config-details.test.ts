@@ -55,6 +55,8 @@ describe("stack config: defaults, bounds and problem lines", () => {
       `developer-portal:products[0].title: got "${"x".repeat(116)}..., expected Too big: expected string to have <=200 characters`,
     ]);
     assert.deepEqual(problems({ port, products: [{ identifier: "a", title: "x".repeat(201) }] }).length, 1);
+    const exactly120 = `a ${"b".repeat(116)}`; // 120 characters once JSON-quoted: shown whole
+    assert.deepEqual(problems({ port, products: [{ identifier: exactly120, title: "A" }] }), [`developer-portal:products[0].identifier: got "${exactly120}", expected a Port identifier: letters, digits and @_.+:/=- (max 1000)`]);
     assert.deepEqual(problems({ port, products: 3 }), ["developer-portal:products: got 3, expected array, received number"]);
     assert.deepEqual(problems({ port: { orgId: "org_1", region: "mars" } }), ['developer-portal:port.region: got "mars", expected one of "eu"|"us"']);
     assert.deepEqual(problems({ port: {} }), ["developer-portal:port.orgId: got nothing, expected string, received undefined"]);
