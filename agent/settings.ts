@@ -107,6 +107,8 @@ function loadCommonSettings(env: Env, opts: { ledgerRequired: boolean }): Common
   }
   const allowedPipelines = (nonEmpty(env.ALLOWED_PIPELINES) ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   for (const p of allowedPipelines) if (!/^[^/\s]+\/[^/\s]+$/.test(p)) problems.push(`ALLOWED_PIPELINES entry "${p}" is not a full name "project/pipeline"`);
+  // "," passes the schema yet allows nothing: an agent that refuses every request must not start.
+  if (picked.ALLOWED_PIPELINES !== undefined && allowedPipelines.length === 0) problems.push("ALLOWED_PIPELINES names no pipeline");
 
   const credentials = credentialSource(env, problems);
   // Checks across settings, on the raw values so that every problem is named in the one line.

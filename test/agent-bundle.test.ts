@@ -213,8 +213,20 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
     });
 
     it("an event that is not a Kafka event is logged and ignored, not thrown", async () => {
-      const agent = world.loadBundle();
-      assert.deepEqual(await agent.handler({ hello: "world" }), { records: 0, outcomes: {} });
+      const agent = world.loadBundle({ POWERTOOLS_LOG_LEVEL: "INFO" });
+      const capture = captureOutput();
+      let result;
+      try {
+        result = await agent.handler({ hello: "world" });
+      } finally {
+        capture.restore();
+      }
+      assert.deepEqual(result, { records: 0, outcomes: {} });
+      const logged = capture.lines().filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: string; message: string; reason?: string });
+      assert.deepEqual(logged.map((l) => [l.level, l.message]), [["ERROR", "event ignored"]]);
+      assert.match(logged[0].reason ?? "", /not a Kafka event/);
+      assert.equal(world.port.requests.length, 0, "ignored: Port is not called");
+      assert.equal(world.cf.requests.length, 0, "ignored: Codefresh is not called");
     });
   });
 

@@ -8,7 +8,7 @@ import { EventEmitter } from "node:events";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { EachBatchPayload, Kafka } from "kafkajs";
+import { EachBatchPayload, Kafka, logLevel } from "kafkajs";
 import { BLUEPRINTS, DEPLOYMENT } from "../blueprints/vocabulary";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { AgentConsumer, consumerAgent, installShutdown, kafkaConfig, runConsumer, startReaperLoop } from "../agent/consumer";
@@ -18,7 +18,7 @@ import { logger } from "../agent/log";
 import { PortRunLedger } from "../agent/port-ledger";
 import { createAgent } from "../agent/runtime";
 import { loadAgentSettings, loadConsumerSettings } from "../agent/settings";
-import { AgentWorld, snapshotEnv, AGENT_ENV_KEYS } from "./support/agent-world";
+import { AgentWorld, captureOutput, snapshotEnv, AGENT_ENV_KEYS } from "./support/agent-world";
 
 /** kafkajs' own event names (a consumer object connects nothing until connect()). */
 const EVENTS = new Kafka({ brokers: ["127.0.0.1:1"], logCreator: () => () => undefined }).consumer({ groupId: "g" }).events;
@@ -75,7 +75,19 @@ describe("agent consumer (Kubernetes entry point)", function () {
     assert.equal(config.ssl, true);
     assert.deepEqual(config.sasl, { mechanism: "scram-sha-512", username: "user", password: "test-password" });
     assert.deepEqual(config.brokers, ["b-1:9196"]);
-    assert.equal(typeof config.logCreator, "function");
+    // What kafkajs would log becomes structured lines of the agent's logger, and nothing else.
+    const log = config.logCreator!(logLevel.INFO);
+    logger.setLogLevel("WARN");
+    const capture = captureOutput();
+    try {
+      log({ namespace: "Connection", level: logLevel.ERROR, label: "ERROR", log: { timestamp: "t", message: "Connection error: refused", broker: "b-1:9196" } });
+      log({ namespace: "Runner", level: logLevel.WARN, label: "WARN", log: { timestamp: "t", message: "heartbeat slow" } });
+    } finally {
+      capture.restore();
+      logger.setLogLevel("SILENT");
+    }
+    const lines = capture.lines().map((l) => JSON.parse(l) as { level: string; message: string });
+    assert.deepEqual(lines.map((l) => [l.level, l.message]), [["ERROR", "kafkajs Connection: Connection error: refused"], ["WARN", "kafkajs Runner: heartbeat slow"]]);
   });
 
   it("the bundled consumer fails at start with one line naming the missing settings", function () {

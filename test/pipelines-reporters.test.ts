@@ -150,7 +150,7 @@ describe("CI image reporter (bash + curl + jq against the Port emulator)", funct
     const r = await runBash(script, { ...portEnv(port), ...ciEnv, PRODUCT_ID: "no-such-product", PORTAL_BUILD_STATUS: "success" });
     assert.equal(r.code, REPORTER_EXIT.portFailed);
     assert.equal(port.requestsTo("POST", "/v1/blueprints/image/entities").length, 1);
-    assert.match(r.stderr, /FAILED: HTTP 4\d\d /);
+    assert.match(r.stderr, /FAILED: HTTP 4\d\d [a-z_]+: .*no-such-product/, "Port's error code and message");
   });
 
   it("exits 3 in bounded time when Port is unreachable, printing no secret", async () => {
@@ -158,6 +158,7 @@ describe("CI image reporter (bash + curl + jq against the Port emulator)", funct
     const r = await runBash(script, { ...portEnv(port), ...ciEnv, PORT_API_URL: `http://127.0.0.1:${closed}`, PORTAL_BUILD_STATUS: "success", REPORTER_MAX_ATTEMPTS: "3" }, 30_000);
     assert.equal(r.code, REPORTER_EXIT.portFailed);
     assert.match(r.stderr, /Port unreachable/);
+    assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
     assert.ok(!(r.stdout + r.stderr).includes(TEST_CREDENTIALS.clientSecret));
   });
 
@@ -290,6 +291,7 @@ describe("deploy finish reporter (bash + curl + jq against the Port emulator)", 
     const r = await runBash(script, { ...deployEnv(runId), PORT_API_URL: `http://127.0.0.1:${closed}`, PORTAL_BUILD_STATUS: "success", REPORTER_MAX_ATTEMPTS: "3" }, 30_000);
     assert.equal(r.code, REPORTER_EXIT.portFailed);
     assert.match(r.stderr, /reaper/);
+    assert.ok(r.ms < 15_000, `took ${r.ms} ms`);
     assert.equal(port.run(runId)?.run.status, "IN_PROGRESS");
   });
 

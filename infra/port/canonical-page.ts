@@ -50,6 +50,8 @@ function pruneWidget(value: JsonValue, key?: string): JsonValue | undefined {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value)) {
     if (["createdAt", "createdBy", "updatedAt", "updatedBy"].includes(k)) continue;
+    // Judged before pruning too: pruning empties {combinator: "and", rules: []} to {combinator: "and"}.
+    if (isEmptyDefault(v)) continue;
     const pruned = pruneWidget(v, k);
     if (pruned === undefined || pruned === null || isEmptyDefault(pruned)) continue;
     out[k] = pruned;

@@ -1,0 +1,136 @@
+// A Port credentials secret in Secrets Manager that is not the JSON the agent expects is still a
+// secret: neither the error the credential provider throws nor any log line of the built agent
+// may carry its text. Secrets Manager is a local server speaking its JSON protocol, reached by the
+// AWS SDK through AWS_ENDPOINT_URL_SECRETS_MANAGER exactly as in production.
+import assert from "node:assert/strict";
+import { createServer, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { credentialProviders } from "../agent/credentials";
+import { AgentWorld, captureOutput, startBundleWorld } from "./support/agent-world";
+import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
+
+const PORT_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:port";
+const CF_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:cf";
+/** Not JSON, and marked so a leak of any part of it is found. */
+const MALFORMED = "clientId=leak-marker-id;clientSecret=leak-marker-secret";
+const MARKERS = ["leak-marker-id", "leak-marker-secret", MALFORMED];
+
+/** Secrets Manager's GetSecretValue over its JSON protocol, answering from `secrets`. */
+async function fakeSecretsManager(secrets: Record<string, string>): Promise<{ url: string; calls: string[]; server: Server }> {
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      const id = (JSON.parse(body) as { SecretId: string }).SecretId;
+      calls.push(`${String(req.headers["x-amz-target"])} ${id}`);
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+      res.end(JSON.stringify({ ARN: id, Name: id, SecretString: secrets[id], VersionId: "v1", VersionStages: ["AWSCURRENT"] }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
+}
+
+const closeServer = (server: Server) => new Promise<void>((r) => server.close(() => r()));
+
+function assertNoMarker(text: string, where: string): void {
+  for (const marker of MARKERS) assert.ok(!text.includes(marker), `${where} carries the secret's text: ${text}`);
+}
+
+describe("Port credentials secret that is not JSON", function () {
+  this.timeout(60_000);
+
+  describe("the credential provider", () => {
+    const keys = ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
+    let saved: Record<string, string | undefined>;
+    let sm: Awaited<ReturnType<typeof fakeSecretsManager>>;
+
+    before(async () => {
+      sm = await fakeSecretsManager({ [PORT_ARN]: MALFORMED, [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
+      saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+      Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
+    });
+    after(async () => {
+      for (const k of keys) {
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+      }
+      await closeServer(sm.server);
+    });
+
+    it("rejects with a message naming the expected shape and none of the secret's text", async () => {
+      const providers = credentialProviders({ kind: "secrets-manager", portSecretArn: PORT_ARN, codefreshSecretArn: CF_ARN });
+      await assert.rejects(providers.port(), (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.match(err.message, /Port credentials secret is not JSON/);
+        assertNoMarker(err.message, "the error message");
+        assertNoMarker(String(err.stack), "the error stack");
+        assertNoMarker(JSON.stringify(err, Object.getOwnPropertyNames(err)), "the error's fields");
+        return true;
+      });
+      assert.deepEqual(sm.calls, [`secretsmanager.GetSecretValue ${PORT_ARN}`], "the value really came from Secrets Manager");
+    });
+
+    it("rejects JSON without clientId/clientSecret without echoing it either", async () => {
+      const other = await fakeSecretsManager({ [PORT_ARN]: JSON.stringify({ client: "leak-marker-id", secret: "leak-marker-secret" }), [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
+      process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = other.url;
+      try {
+        const providers = credentialProviders({ kind: "secrets-manager", portSecretArn: PORT_ARN, codefreshSecretArn: CF_ARN });
+        await assert.rejects(providers.port(), (err: unknown) => {
+          assert.ok(err instanceof Error);
+          assert.match(err.message, /lacks clientId\/clientSecret/);
+          assertNoMarker(err.message, "the error message");
+          return true;
+        });
+      } finally {
+        process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = sm.url;
+        await closeServer(other.server);
+      }
+    });
+  });
+
+  describe("the built agent", () => {
+    let world: AgentWorld;
+    let restoreEnv: () => void;
+
+    before(async () => {
+      ({ world, restoreEnv } = await startBundleWorld());
+    });
+    after(async () => {
+      await world?.stop();
+      restoreEnv?.();
+    });
+
+    it("handles the record without starting a build and logs the failure without the secret's text", async () => {
+      world.addImage("img-1", "billing");
+      world.addEnvironment("env-1", "billing");
+      const sm = await fakeSecretsManager({ [PORT_ARN]: MALFORMED, [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
+      const capture = captureOutput();
+      let lines: string[];
+      let outcomes: Record<string, number>;
+      try {
+        const agent = world.loadBundle({
+          PORT_CLIENT_ID: "", PORT_CLIENT_SECRET: "", CODEFRESH_API_KEY: "",
+          PORT_CREDENTIALS_SECRET_ARN: PORT_ARN,
+          CODEFRESH_API_KEY_SECRET_ARN: CF_ARN,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
+          POWERTOOLS_LOG_LEVEL: "DEBUG",
+        });
+        const runId = world.createRun("env-1");
+        ({ outcomes } = await agent.handler(world.kafkaEvent([{ value: world.request(runId, "img-1", "env-1") }])));
+      } finally {
+        capture.restore();
+        lines = capture.lines();
+        await closeServer(sm.server);
+      }
+      assert.ok(sm.calls.includes(`secretsmanager.GetSecretValue ${PORT_ARN}`), "the agent read the Port secret");
+      assert.equal(world.cf.builds().length, 0, "no build without Port credentials");
+      assert.ok(!("started" in outcomes), JSON.stringify(outcomes));
+      const failure = lines.find((l) => l.includes("Port credentials secret is not JSON"));
+      assert.ok(failure, `the failure is logged: ${lines.join("\n")}`);
+      assert.equal((JSON.parse(failure) as { level: string }).level, "ERROR");
+      assertNoMarker(lines.join("\n"), "the agent's output");
+    });
+  });
+});
