@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { loadAgentSettings, loadConsumerSettings, SettingsError } from "../agent/settings";
 
-const base = { RUN_LEDGER_TABLE: "ledger", ALLOWED_PIPELINES: "deploy/app", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "test-client-secret", CODEFRESH_API_KEY: "test-key" };
+const base = { AWS_REGION: "eu-west-1", RUN_LEDGER_TABLE: "ledger", ALLOWED_PIPELINES: "deploy/app", PORT_CLIENT_ID: "id", PORT_CLIENT_SECRET: "test-client-secret", CODEFRESH_API_KEY: "test-key" };
 const kafka = { ...base, KAFKA_BROKERS: "b-1:9196", KAFKA_USERNAME: "u", KAFKA_PASSWORD: "test-password", PORT_ORG_ID: "org_1", KAFKA_CONSUMER_GROUP: "org_1.agent" };
 
 /** The message of the SettingsError a load throws. */
@@ -46,7 +46,7 @@ describe("agent settings at their edges", () => {
       ALLOWED_PIPELINES: " deploy/app , ,ops/rollback,",
       AGENT_CONCURRENCY: " 8 ",
       LEDGER_TTL_DAYS: "7",
-      REAPER_CLAIM_LEASE_SECONDS: "0",
+      REAPER_CLAIM_LEASE_SECONDS: "60",
       REAPER_LOCK_LEASE_SECONDS: "30",
       PORT_CLIENT_ID: " id2 ",
     });
@@ -57,7 +57,7 @@ describe("agent settings at their edges", () => {
     assert.deepEqual(s.allowedPipelines, ["deploy/app", "ops/rollback"]);
     assert.equal(s.concurrency, 8);
     assert.equal(s.ledgerTtlDays, 7);
-    assert.equal(s.claimLeaseSeconds, 0);
+    assert.equal(s.claimLeaseSeconds, 60);
     assert.equal(s.lockLeaseSeconds, 30);
     assert.equal(s.credentials.kind === "environment" && s.credentials.portClientId, "id2");
   });
@@ -73,7 +73,7 @@ describe("agent settings at their edges", () => {
   for (const [name, ok, refused] of [
     ["AGENT_CONCURRENCY", ["1", "256"], ["0", "257", "1.5", "many"]],
     ["LEDGER_TTL_DAYS", ["1", "3650"], ["0", "3651", "2.5"]],
-    ["REAPER_CLAIM_LEASE_SECONDS", ["0", "86400"], ["-1", "0.5"]],
+    ["REAPER_CLAIM_LEASE_SECONDS", ["60", "86400"], ["59", "-1", "60.5"]],
     ["REAPER_LOCK_LEASE_SECONDS", ["0", "600"], ["-1", "x"]],
   ] as const) {
     it(`${name}: accepts ${ok.join(" and ")}, refuses ${refused.join(", ")} naming only the setting`, () => {

@@ -8,6 +8,7 @@ import { actionProvider } from "../infra/port/action";
 import { blueprintProvider } from "../infra/port/blueprint";
 import { canonicalAction, canonicalBlueprint, JsonObject } from "../infra/port/canonical";
 import type { PortObjectInputs } from "../infra/port/object-provider";
+import { PortClient } from "../clients/port";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -45,16 +46,18 @@ describe("canonical forms when Port reorders string sets", function () {
 
   const inputs = (body: JsonObject): PortObjectInputs => ({ baseUrl: port.url, identifier: String(body.identifier), body: clone(body), options: {} });
 
-  it("(the emulator) stores and answers schema.required and userInputs.required in another order than sent", async () => {
+  it("(the emulator) answers schema.required and userInputs.required in another order than sent", async () => {
+    const client = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS });
     await blueprintProvider.create({ ...inputs(SERVICE), options: { allowPropertyTypeChange: false } });
-    assert.deepEqual(port.blueprint("service_sets")!.schema.required, ["language", "tier", "owner"]);
+    const bp = (await client.call("GET", "/v1/blueprints/service_sets")) as { blueprint: { schema: { required: string[] } } };
+    assert.deepEqual(bp.blueprint.schema.required, ["language", "tier", "owner"]);
     port.seed({ blueprints: CATALOG.map((b) => b.body) });
     const [action] = deployActions({ pipelines: ["deploy/app"], requireApprovalForProduction: false });
     await actionProvider.create(inputs(action.body as unknown as JsonObject));
     const sent = (action.body as unknown as { trigger: { userInputs: { required: string[] } } }).trigger.userInputs.required;
-    const stored = (port.action(action.identifier)!.trigger as { userInputs: { required: string[] } }).userInputs.required;
+    const answered = (await client.call("GET", `/v1/actions/${action.identifier}`)) as { action: { trigger: { userInputs: { required: string[] } } } };
     assert.ok(sent.length >= 2, "the deploy action requires at least two inputs");
-    assert.deepEqual(stored, [...sent].reverse());
+    assert.deepEqual(answered.action.trigger.userInputs.required, [...sent].reverse());
   });
 
   it("a blueprint reads back with no change after create and after refresh", async () => {

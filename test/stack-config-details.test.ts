@@ -18,7 +18,7 @@ const port = { orgId: "org_Test01" };
 describe("stack config: defaults, bounds and problem lines", () => {
   it("fills the documented defaults of an otherwise empty config", () => {
     const cfg = parseStackConfig({ port, products: [{ identifier: "a", title: "A" }], blueprintTemplates: [{ identifier: "t", title: "T", modulePath: "m" }] });
-    assert.deepEqual(cfg.port, { orgId: "org_Test01", region: "eu" });
+    assert.deepEqual(cfg.port, { orgId: "org_Test01", region: "eu", deleteEntitiesWithBlueprints: false });
     assert.deepEqual(cfg.products[0].environments, []);
     assert.deepEqual(cfg.blueprintTemplates[0].inputsRequired, []);
     assert.equal(cfg.blueprintTemplates[0].status, "approved");
