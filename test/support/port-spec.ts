@@ -1,14 +1,13 @@
 // Port's OpenAPI request and response schemas, compiled with ajv at run time (never re-typed):
 // the emulator validates governance bodies with them and the tests check synthesized bodies.
-// Reads the full reference document when it sits beside the repository (../shared/reference),
-// else the committed extract of the governance routes (test/fixtures/port-spec/governance.json).
+// The document is the committed copy of Port's reference apispec.json that the emulator's response
+// shaping reads too (port-emulator/apispec.json); PORT_APISPEC points at another copy.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 
-const EXTRACT = path.join(__dirname, "..", "fixtures", "port-spec", "governance.json");
-const FULL = path.join(__dirname, "..", "..", "..", "shared", "reference", "port", "apispec.json");
+const SPEC = path.join(__dirname, "port-emulator", "apispec.json");
 
 interface OpenApi {
   paths: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: object }> }; responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
@@ -19,7 +18,7 @@ let cached: { spec: OpenApi; ajv: Ajv; compiled: Map<string, ValidateFunction> }
 
 function load() {
   if (cached) return cached;
-  const file = process.env.PORT_APISPEC ?? (fs.existsSync(FULL) ? FULL : EXTRACT);
+  const file = specSource();
   const spec = JSON.parse(fs.readFileSync(file, "utf8")) as OpenApi;
   const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: true });
   addFormats(ajv);
@@ -71,8 +70,5 @@ export function requestProblems(method: string, route: string, body: unknown): s
 
 /** Which document the schemas came from (the tests say so). */
 export function specSource(): string {
-  return process.env.PORT_APISPEC ?? (fs.existsSync(FULL) ? FULL : EXTRACT);
+  return process.env.PORT_APISPEC ?? SPEC;
 }
-
-/** The committed extract and, when present, the full document it was cut from. */
-export const SPEC_FILES = { extract: EXTRACT, full: FULL } as const;
