@@ -4,7 +4,8 @@ import * as assert from "node:assert/strict";
 import { aggregationsProvider, blueprintProvider } from "../infra/port/blueprint";
 import { JsonObject } from "../infra/port/canonical";
 import type { PortObjectInputs } from "../infra/port/object-provider";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { PortEmulator } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -18,19 +19,7 @@ const COUNT = { runs: { title: "Runs", target: "svc_agg", calculationSpec: { fun
 
 describe("blueprint aggregations and required type changes", function () {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-
-  before(async () => {
-    port = await PortEmulator.start();
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
-  beforeEach(() => port.reset());
+  usePortEmulator((p) => (port = p));
 
   const bp = (body: JsonObject, allowPropertyTypeChange = false): PortObjectInputs => ({ baseUrl: port.url, identifier: String(body.identifier), body: clone(body), options: { allowPropertyTypeChange } });
   const agg = (aggregationProperties: JsonObject): PortObjectInputs => ({ baseUrl: port.url, identifier: "svc_agg", body: { identifier: "svc_agg", aggregationProperties } });

@@ -10,6 +10,7 @@ import { canonicalAction, canonicalBlueprint, JsonObject } from "../infra/port/c
 import type { PortObjectInputs } from "../infra/port/object-provider";
 import { PortClient } from "../clients/port";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -30,19 +31,7 @@ const SERVICE: JsonObject = {
 
 describe("canonical forms when Port reorders string sets", function () {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-
-  before(async () => {
-    port = await PortEmulator.start({ reorderSets: true });
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
-  beforeEach(() => port.reset());
+  usePortEmulator((p) => (port = p), { reorderSets: true });
 
   const inputs = (body: JsonObject): PortObjectInputs => ({ baseUrl: port.url, identifier: String(body.identifier), body: clone(body), options: {} });
 

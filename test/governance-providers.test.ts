@@ -18,7 +18,8 @@ import { declareGovernance } from "../stacks/governance-declaration";
 import { declareCatalog } from "../stacks/catalog-declaration";
 import { governanceOf } from "./support/port-emulator/governance";
 import { seedTeam } from "./support/port-emulator/teams";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { PortEmulator } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 /** What the engine hands a provider: a protobuf Struct's view of the inputs (keys sorted). */
 const viaStruct = <T>(v: T): T => Struct.fromJavaScript(JSON.parse(JSON.stringify(v))).toJavaScript() as unknown as T;
@@ -33,19 +34,7 @@ const governance = declareGovernance(cfg, declareCatalog(cfg));
 
 describe("governance providers against the Port emulator", function () {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-
-  before(async () => {
-    port = await PortEmulator.start();
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
-  beforeEach(() => port.reset());
+  usePortEmulator((p) => (port = p));
 
   const inputs = (scope: string, key: string, body: object): GovernedInputs => viaStruct({ baseUrl: port.url, scope, key, body: body as JsonObject });
   const authed = (method: string, path: string, body?: unknown) =>

@@ -8,25 +8,14 @@ import type { PortObjectInputs } from "../infra/port/object-provider";
 import { JsonObject } from "../infra/port/canonical";
 import { CATALOG, environment, image, product } from "../blueprints";
 import { deployActions } from "../actions/deploy";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { PortEmulator } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe("Port providers against the Port emulator", function () {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-
-  before(async () => {
-    port = await PortEmulator.start();
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
-  beforeEach(() => port.reset());
+  usePortEmulator((p) => (port = p));
 
   const bpInputs = (body: object, options: Record<string, boolean> = { allowPropertyTypeChange: false }): PortObjectInputs => ({
     baseUrl: port.url,

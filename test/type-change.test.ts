@@ -7,7 +7,8 @@ import { blueprintProvider, typeChanges } from "../infra/port/blueprint";
 import { JsonObject } from "../infra/port/canonical";
 import type { PortObjectInputs } from "../infra/port/object-provider";
 import { Change, compareBlueprint } from "../tools/diff/compare";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { PortEmulator } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -25,19 +26,7 @@ const NUMBERS = blueprint({ type: "array", items: { type: "number" } });
 
 describe("property type changes inside arrays", function () {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-
-  before(async () => {
-    port = await PortEmulator.start();
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
-  beforeEach(() => port.reset());
+  usePortEmulator((p) => (port = p));
 
   const inputs = (body: JsonObject, allowPropertyTypeChange = false): PortObjectInputs => ({
     baseUrl: port.url,
