@@ -3,7 +3,9 @@
 // must keep (one build per run, every run reported and linked, a redelivery refused, the ledger
 // entry complete for the reaper).
 import assert from "node:assert/strict";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { RunLedger } from "../agent/ledger";
 import { AgentWorld, startBundleWorld } from "./support/agent-world";
 import { LossyDynamo, startLossyDynamo } from "./support/dynamodb";
 
@@ -86,5 +88,37 @@ describe("agent cost per deploy request (bundle against emulators)", function ()
       assert.ok(run.run.link?.length, `${runId} linked`);
       assert.equal(run.logs.length, 1, `${runId} logged once`);
     }
+  });
+
+  describe("the batched started mark", () => {
+    let clock = 0;
+    const ledger = () => {
+      const { env } = world.dynamo;
+      const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } });
+      return new RunLedger({ table: world.table, ttlDays: 1, client, now: () => clock });
+    };
+    const state = async (runId: string) =>
+      (await DynamoDBDocumentClient.from(world.dynamo.client).send(new GetCommand({ TableName: world.table, Key: { runId }, ConsistentRead: true }))).Item?.state;
+
+    it("is used for a claim this container made moments ago", async () => {
+      clock = 1_000_000;
+      const agent = ledger();
+      assert.equal(await agent.claim("r_fresh", { pipeline: "p", environment: "e" }), "claimed");
+      clock += 1_000;
+      assert.equal(await agent.markStarted("r_fresh", { buildId: "b1", buildUrl: "https://cf/build/b1" }), true);
+      assert.deepEqual(dynamo.seen, ["PutItem", "BatchWriteItem"]);
+      assert.equal(await state("r_fresh"), "started");
+    });
+
+    it("is not used for an older claim: the conditional update leaves a reaper's lock alone", async () => {
+      clock = 1_000_000;
+      const agent = ledger();
+      assert.equal(await agent.claim("r_old", { pipeline: "p", environment: "e" }), "claimed");
+      clock += 31_000;
+      assert.ok(await ledger().lock("r_old", "claimed", clock - 30_000), "a reaper took the claim over");
+      assert.equal(await agent.markStarted("r_old", { buildId: "b1", buildUrl: "https://cf/build/b1" }), false);
+      assert.equal(await state("r_old"), "closing");
+      assert.ok(!dynamo.seen.includes("BatchWriteItem"));
+    });
   });
 });
