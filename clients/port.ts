@@ -77,9 +77,13 @@ export class PortClient {
   private readonly http: HttpClient;
   private token?: { value: string; expiresAt: number };
   private tokenRequest?: Promise<string>;
+  /** Answer schemas by envelope key, built once per client (a zod schema per call cost ~3% of the agent's CPU). */
+  private readonly fieldSchemas: Map<string, z.ZodType<Record<string, Json>>>;
 
   constructor(private readonly options: PortClientOptions) {
     this.http = new HttpClient(options);
+    // Set here, not as a field initializer: Pulumi's closure serializer drops those (serialized providers).
+    this.fieldSchemas = new Map();
   }
 
   /** Number of access tokens fetched so far (tests assert caching). */
@@ -339,9 +343,6 @@ export class PortClient {
       throw err;
     }
   }
-
-  /** Answer schemas by envelope key, built once per client (a zod schema per call cost ~3% of the agent's CPU). */
-  private readonly fieldSchemas = new Map<string, z.ZodType<Record<string, Json>>>();
 
   private field(body: unknown, key: string): Json {
     let schema = this.fieldSchemas.get(key);
