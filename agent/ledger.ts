@@ -14,7 +14,7 @@
 import { randomUUID } from "node:crypto";
 import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "./contract";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 
 export const LEDGER_STATES = ["claimed", "started", "refused", "failed", "closing", "closed"] as const;
@@ -57,6 +57,21 @@ export interface LedgerOptions {
 export const LEDGER_CALL_TIMEOUT_MS = 5_000;
 /** After a call timed out or could not connect, calls fail at once for this long. */
 const UNAVAILABLE_FOR_MS = 15_000;
+/**
+ * A claim this young is this container's alone: the reaper takes over a claim only after the
+ * claim lease (at least 60 s, settings.ts), and no other writer touches a claimed item. Half the
+ * minimum lease leaves room for the write's own deadline.
+ */
+const EXCLUSIVE_CLAIM_MS = 30_000;
+/** DynamoDB's limit of items in one BatchWriteItem. */
+const BATCH_WRITE_LIMIT = 25;
+/**
+ * While other claims of this container still wait for their build, a started mark waits up to
+ * this long for theirs to share one BatchWriteItem; with none waiting it is written at once.
+ */
+const START_WINDOW_MS = 25;
+/** Rounds of re-sending the items DynamoDB left unprocessed (throttling) before giving up on them. */
+const UNPROCESSED_ROUNDS = 3;
 
 /** The ledger did not answer in time (or recently did not): nothing is known about the write. */
 export class LedgerUnavailableError extends Error {
@@ -93,6 +108,10 @@ export class RunLedger implements RunClaims {
   private readonly schema = entrySchema();
   private readonly callTimeoutMs: number;
   private unavailableUntil = 0;
+  /** Claims this container won and has not settled yet: the started mark rewrites them whole. */
+  private readonly ownClaims = new Map<string, LedgerEntry>();
+  private startQueue: { entry: LedgerEntry; resolve: (ok: boolean) => void; reject: (err: unknown) => void }[] = [];
+  private startTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: LedgerOptions) {
     this.callTimeoutMs = opts.callTimeoutMs ?? LEDGER_CALL_TIMEOUT_MS;
@@ -115,9 +134,16 @@ export class RunLedger implements RunClaims {
     const owner = randomUUID();
     const item: LedgerEntry = { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds, owner };
     const won = await this.conditional(() => this.call((o) => this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(runId)" }), o)));
-    if (won) return "claimed";
+    if (won) {
+      this.remember(item);
+      return "claimed";
+    }
     const existing = await this.get(runId);
-    return existing?.owner === owner && existing.state === "claimed" ? "claimed" : "duplicate";
+    if (existing?.owner === owner && existing.state === "claimed") {
+      this.remember(existing);
+      return "claimed";
+    }
+    return "duplicate";
   }
 
   async get(runId: string): Promise<LedgerEntry | undefined> {
@@ -125,14 +151,67 @@ export class RunLedger implements RunClaims {
     return out.Item ? this.schema.parse(out.Item) : undefined;
   }
 
-  /** claimed → started; false when the item was not in the expected state. */
+  /**
+   * claimed → started; false when the item was not in the expected state. A claim this container
+   * made moments ago is exclusively its own (EXCLUSIVE_CLAIM_MS), so its started mark needs no
+   * condition: it is written whole, with the marks of other records started at the same time, in
+   * one BatchWriteItem (which cannot be conditional) instead of one UpdateItem each. An older or
+   * unknown claim gets the conditional update.
+   */
   markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean> {
-    return this.transition(runId, "claimed", "started", { buildId: build.buildId, buildUrl: build.buildUrl });
+    const own = this.ownClaims.get(runId);
+    this.ownClaims.delete(runId);
+    const now = this.now();
+    if (!own || now - own.claimedAt > EXCLUSIVE_CLAIM_MS) return this.transition(runId, "claimed", "started", { buildId: build.buildId, buildUrl: build.buildUrl });
+    const entry: LedgerEntry = { ...own, state: "started", buildId: build.buildId, buildUrl: build.buildUrl, updatedAt: now };
+    return new Promise<boolean>((resolve, reject) => {
+      this.startQueue.push({ entry, resolve, reject });
+      if (this.startQueue.length >= BATCH_WRITE_LIMIT || !this.claimsAwaitingBuild(now)) this.flushStarts();
+      else this.startTimer ??= setTimeout(() => this.flushStarts(), START_WINDOW_MS);
+    });
   }
 
   /** claimed → refused/failed (the run was reported FAILURE, nothing was started). */
   markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean> {
+    this.ownClaims.delete(runId);
     return this.transition(runId, "claimed", state, { reason: reason.slice(0, 500) });
+  }
+
+  /** Whether another claim of this container may still be marked started soon (stale ones forgotten). */
+  private claimsAwaitingBuild(now: number): boolean {
+    for (const [runId, claim] of this.ownClaims) {
+      if (now - claim.claimedAt <= EXCLUSIVE_CLAIM_MS) return true;
+      this.ownClaims.delete(runId);
+    }
+    return false;
+  }
+
+  private remember(entry: LedgerEntry): void {
+    // Claims never settled (a start left uncertain) must not pile up in a long-lived container.
+    if (this.ownClaims.size >= 10_000) this.ownClaims.clear();
+    this.ownClaims.set(entry.runId, entry);
+  }
+
+  /** One BatchWriteItem for the queued started marks; items DynamoDB leaves unprocessed are sent again. */
+  private flushStarts(): void {
+    if (this.startTimer) clearTimeout(this.startTimer);
+    this.startTimer = undefined;
+    const queued = this.startQueue.splice(0, BATCH_WRITE_LIMIT);
+    if (this.startQueue.length > 0) this.startTimer = setTimeout(() => this.flushStarts(), 0);
+    if (queued.length === 0) return;
+    void (async () => {
+      let pending = queued;
+      for (let round = 0; round <= UNPROCESSED_ROUNDS && pending.length > 0; round++) {
+        if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+        const out = await this.call((o) => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending.map((q) => ({ PutRequest: { Item: q.entry } })) } }), o));
+        const left = new Set((out.UnprocessedItems?.[this.table] ?? []).map((r) => String(r.PutRequest?.Item?.runId)));
+        for (const q of pending) if (!left.has(q.entry.runId)) q.resolve(true);
+        pending = pending.filter((q) => left.has(q.entry.runId));
+      }
+      if (pending.length > 0) throw new Error(`DynamoDB left ${pending.length} started marks unprocessed`);
+    })().catch((err: unknown) => {
+      for (const q of queued) q.reject(err); // a settled promise ignores a second settlement
+    });
   }
 
   /**

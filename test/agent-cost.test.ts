@@ -1,0 +1,124 @@
+// Cost per deploy request (issue 11): the requests a batch makes per record, counted at the
+// emulators and at a DynamoDB proxy in front of dynalite, with the behaviour the cheaper pattern
+// must keep (one build per run, every run reported and linked, a redelivery refused, the ledger
+// entry complete for the reaper).
+import assert from "node:assert/strict";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
+import { RunLedger } from "../agent/ledger";
+import { AgentWorld, startBundleWorld } from "./support/agent-world";
+import { LossyDynamo, startLossyDynamo } from "./support/dynamodb";
+
+describe("agent cost per deploy request (bundle against emulators)", function () {
+  this.timeout(60_000);
+  let world: AgentWorld;
+  let restoreEnv: () => void;
+  let dynamo: LossyDynamo;
+
+  before(async () => {
+    ({ world, restoreEnv } = await startBundleWorld());
+  });
+  after(async () => {
+    await world?.stop();
+    restoreEnv?.();
+  });
+  beforeEach(async () => {
+    await world.reset();
+    world.addImage("img-1", "billing");
+    for (let i = 0; i < 40; i++) world.addEnvironment(`env-${i}`, "billing");
+    dynamo = await startLossyDynamo(world.dynamo.endpoint);
+  });
+  afterEach(async () => {
+    await dynamo.stop();
+  });
+
+  const count = (ops: readonly string[], op: string) => ops.filter((o) => o === op).length;
+
+  it("a batch of 40 makes one ledger claim per record and marks the builds started in batched writes (at most one per two records), each entry complete", async () => {
+    // Remote answers take time, as in production: builds of a batch start in waves.
+    world.port.latencyMs = 20;
+    world.cf.latencyMs = 20;
+    const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AGENT_CONCURRENCY: "32" });
+    const runIds = Array.from({ length: 40 }, (_, i) => world.createRun(`env-${i}`));
+    const summary = await agent.handler(world.kafkaEvent(runIds.map((runId, i) => ({ value: world.request(runId, "img-1", `env-${i}`) }))));
+    assert.equal(summary.outcomes.started, 40);
+    const ops = [...dynamo.seen];
+    assert.equal(count(ops, "PutItem"), 40, `one claim per record: ${ops.join(",")}`);
+    assert.equal(count(ops, "UpdateItem"), 0, "no per-record update to mark a build started");
+    const batches = count(ops, "BatchWriteItem");
+    assert.ok(batches >= 2 && batches <= 20, `started marks batched (25 per write at most): ${batches}`);
+
+    const doc = DynamoDBDocumentClient.from(world.dynamo.client);
+    for (const runId of runIds) {
+      const [build] = world.cf.buildsFor(runId);
+      const { Item } = await doc.send(new GetCommand({ TableName: world.table, Key: { runId }, ConsistentRead: true }));
+      assert.equal(Item?.state, "started", runId);
+      assert.equal(Item?.buildId, build.id);
+      assert.equal(Item?.buildUrl, `${world.cf.url}/build/${build.id}`);
+      // What the claim wrote stays: the reaper's lease and the TTL read these.
+      for (const key of ["claimedAt", "expiresAt", "owner", "pipeline", "environment", "updatedAt"]) assert.ok(Item?.[key] !== undefined, `${runId} keeps ${key}`);
+      assert.equal(Item?.environment, `env-${runIds.indexOf(runId)}`);
+    }
+  });
+
+  it("a redelivered batch of 40 starts no second build and writes nothing but the 40 refused claims", async () => {
+    const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    const runIds = Array.from({ length: 40 }, (_, i) => world.createRun(`env-${i}`));
+    const inputs = runIds.map((runId, i) => ({ value: world.request(runId, "img-1", `env-${i}`) }));
+    await agent.handler(world.kafkaEvent(inputs));
+    dynamo.seen.length = 0;
+    const again = await agent.handler(world.kafkaEvent(inputs));
+    assert.equal(again.outcomes.duplicate, 40);
+    assert.equal(count(dynamo.seen, "BatchWriteItem") + count(dynamo.seen, "UpdateItem"), 0);
+    for (const runId of runIds) assert.equal(world.cf.buildsFor(runId).length, 1, runId);
+  });
+
+  it("a batch of 40 costs at most 3.1 Port requests per record, and every run is linked, logged and has its deployment entity", async () => {
+    const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AGENT_CONCURRENCY: "32" });
+    const runIds = Array.from({ length: 40 }, (_, i) => world.createRun(`env-${i}`));
+    world.port.requests.length = 0;
+    const summary = await agent.handler(world.kafkaEvent(runIds.map((runId, i) => ({ value: world.request(runId, "img-1", `env-${i}`) }))));
+    assert.equal(summary.outcomes.started, 40);
+    const portRequests = world.port.requests.filter((r) => !r.path.startsWith("/v1/auth/")).length;
+    assert.ok(portRequests / 40 <= 3.1, `Port requests per record: ${portRequests / 40}`);
+    assert.equal(world.cf.requestsTo("POST", "/api/pipelines/run/").length, 40, "one build start per record");
+    for (const runId of runIds) {
+      const run = world.port.run(runId)!;
+      assert.equal(run.run.status, "IN_PROGRESS");
+      assert.ok(run.run.link?.length, `${runId} linked`);
+      assert.equal(run.logs.length, 1, `${runId} logged once`);
+    }
+  });
+
+  describe("the batched started mark", () => {
+    let clock = 0;
+    const ledger = () => {
+      const { env } = world.dynamo;
+      const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: env.AWS_REGION, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY } });
+      return new RunLedger({ table: world.table, ttlDays: 1, client, now: () => clock });
+    };
+    const state = async (runId: string) =>
+      (await DynamoDBDocumentClient.from(world.dynamo.client).send(new GetCommand({ TableName: world.table, Key: { runId }, ConsistentRead: true }))).Item?.state;
+
+    it("is used for a claim this container made moments ago", async () => {
+      clock = 1_000_000;
+      const agent = ledger();
+      assert.equal(await agent.claim("r_fresh", { pipeline: "p", environment: "e" }), "claimed");
+      clock += 1_000;
+      assert.equal(await agent.markStarted("r_fresh", { buildId: "b1", buildUrl: "https://cf/build/b1" }), true);
+      assert.deepEqual(dynamo.seen, ["PutItem", "BatchWriteItem"]);
+      assert.equal(await state("r_fresh"), "started");
+    });
+
+    it("is not used for an older claim: the conditional update leaves a reaper's lock alone", async () => {
+      clock = 1_000_000;
+      const agent = ledger();
+      assert.equal(await agent.claim("r_old", { pipeline: "p", environment: "e" }), "claimed");
+      clock += 31_000;
+      assert.ok(await ledger().lock("r_old", "claimed", clock - 30_000), "a reaper took the claim over");
+      assert.equal(await agent.markStarted("r_old", { buildId: "b1", buildUrl: "https://cf/build/b1" }), false);
+      assert.equal(await state("r_old"), "closing");
+      assert.ok(!dynamo.seen.includes("BatchWriteItem"));
+    });
+  });
+});
