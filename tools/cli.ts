@@ -1,4 +1,4 @@
-// The one command line of the project: synth, diff, drift, import-bamboo. Each subcommand prints
+// The one command line of the project: synth, diff, drift, import, import-bamboo. Each subcommand prints
 // for people by default and JSON with --json; exit codes are part of the interface (CI relies on
 // them) and are listed in every --help.
 import { Command, CommanderError, Option } from "commander";
@@ -13,6 +13,7 @@ import { declaredPages, declaredPipelines } from "./drift/declarations";
 import { terminalProgress } from "./drift/progress";
 import { readStackConfig } from "../stacks/stack-file";
 import { importBamboo, ImportInputError } from "./import-bamboo";
+import { renderImportText, runPortalImport } from "./import-portal";
 
 export interface CliIO {
   readonly stdout: (text: string) => void;
@@ -137,6 +138,25 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
       err(`import-bamboo: ${result.products.length} products, ${envs} environments${opts.out ? ` written to ${opts.out}` : ""}`);
       for (const p of result.problems) err(`  not mapped: ${p}`);
       setCode(result.problems.length > 0 ? EXIT.found : EXIT.ok);
+    });
+
+  program
+    .command("import")
+    .description("Read the live Port org and write the stack's catalog config (products, environments, blueprint templates) so that `pulumi up` adopts it")
+    .requiredOption("--stack <name>", "stack whose Pulumi.<name>.yaml is the base (its other settings are kept)")
+    .requiredOption("--out <file>", "where to write the complete stack file (may be Pulumi.<name>.yaml itself)")
+    .option("--json", "print {stack, portUrl, counts, adopted, notExpressible[], willAdd[], requests} as JSON")
+    .addHelpText(
+      "after",
+      exitCodes(["0  everything live is expressed in the written config", "1  written, but something live is not expressible (listed)", "2  error (missing credentials, bad config, API failure)"]) +
+        "\nEnvironment: PORT_CLIENT_ID, PORT_CLIENT_SECRET, PORT_API_URL (overrides the stack's Port URL).\n",
+    )
+    .action(async (opts: { stack: string; out: string; json?: boolean }) => {
+      const { yaml, report } = await runPortalImport({ stack: opts.stack, projectDir: io.cwd, env: io.env });
+      writeFileSync(resolve(io.cwd, opts.out), yaml);
+      if (opts.json) out(JSON.stringify(report, null, 2));
+      else out(renderImportText(report, opts.out));
+      setCode(report.notExpressible.length > 0 ? EXIT.found : EXIT.ok);
     });
 
   return program;
