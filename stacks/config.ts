@@ -40,6 +40,8 @@ function productSchema() {
       repository: z.url().optional(),
       owningTeam: z.string().min(1).max(200).optional(),
       bambooKey: z.string().min(1).max(100).optional(),
+      /** Bamboo build plan key (e.g. "BILL-API") the product's CI service replaces. */
+      bambooPlanKey: z.string().min(1).max(100).optional(),
       environments: z.array(environmentSchema()).default([]),
     })
     .strict();

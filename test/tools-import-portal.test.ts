@@ -211,7 +211,7 @@ describe("portal import", function () {
     assert.deepEqual(calls, ["POST /v1/auth/access_token", "GET /v1/blueprints", search("product"), search("environment"), search("environment"), search("environment"), "GET /v1/actions", "GET /v1/pages"]);
   });
 
-  it("exits 0 on a portal the stack itself built, and the written config equals the stack's own", async () => {
+  it("exits 0 on a portal the stack itself built, and the written config equals the stack's own (plus the live bamboo_plan_key)", async () => {
     const cfg = readStackConfig(ROOT, "dev");
     const decl = declareCatalog(cfg);
     const done = new Set<string>();
@@ -232,6 +232,8 @@ describe("portal import", function () {
       if (d.kind === "folder") await client.call("POST", "/v1/sidebars/catalog/folders", d.body);
       else port.seed({ pages: [d.body] });
     }
+    // The Bamboo build plan import-bamboo recorded on a product (bamboo_plan_key) comes back too.
+    await client.upsertEntity("product", { identifier: "billing", properties: { bamboo_plan_key: "BILL-API" } }, { merge: true });
     writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8"));
     const res = await runImport(["--stack", "dev", "--out", "Pulumi.dev.yaml", "--json"]);
     const report = reportSchema.parse(JSON.parse(res.stdout));
@@ -239,7 +241,8 @@ describe("portal import", function () {
     assert.equal(res.code, 0, res.stderr);
     const again = readStackConfig(dir, "dev");
     const products = (c: typeof cfg) => c.products.map((p) => ({ ...p, environments: p.environments.map((e) => ({ ...e, identifier: e.identifier ?? `${p.identifier}-${e.name}` })) }));
-    assert.deepEqual(products(again), products(cfg));
+    const expected = products(cfg).map((p) => (p.identifier === "billing" ? { ...p, bambooPlanKey: "BILL-API" } : p));
+    assert.deepEqual(products(again), expected);
     assert.deepEqual(again.blueprintTemplates, cfg.blueprintTemplates);
   });
 

@@ -119,23 +119,24 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
 
   program
     .command("import-bamboo")
-    .description("Turn Bamboo deployment projects (GET /rest/api/latest/deploy/project/all) into the developer-portal:products stack config")
+    .description("Turn Bamboo deployment projects (GET /rest/api/latest/deploy/project/all) into the developer-portal:products stack config, their build plans into codefresh.services")
     .argument("<file>", "JSON export of /rest/api/latest/deploy/project/all")
     .option("--overrides <file>", "YAML/JSON: projects.<name|key|id> {identifier,title,skip}, environments.<key|id|project/env|env> {name,kind,identifier,skip}")
     .option("--out <file>", "write the YAML here instead of stdout")
     .option("--json", "print {products, problems} as JSON (the YAML still goes to --out when given)")
     .addHelpText(
       "after",
-      exitCodes(["0  every project and environment mapped", "1  written, but some items could not be mapped (listed on stderr)", "2  bad input (the message names the place in the file)"]) +
+      exitCodes(["0  every project, environment and build plan mapped", "1  written, but some items could not be mapped (listed on stderr)", "2  bad input (the message names the place in the file)"]) +
         "\nKinds from environment names: prod/production/live → Production, stage/staging/uat/pre-prod → Staging, else Dev.\n",
     )
     .action(async (file: string, opts: { overrides?: string; out?: string; json?: boolean }) => {
       const result = importBamboo({ file: resolve(io.cwd, file), label: file, overridesFile: opts.overrides ? resolve(io.cwd, opts.overrides) : undefined });
       if (opts.out) writeFileSync(resolve(io.cwd, opts.out), result.yaml);
-      if (opts.json) out(JSON.stringify({ products: result.products, problems: result.problems }, null, 2));
+      if (opts.json) out(JSON.stringify({ products: result.products, services: result.services, problems: result.problems }, null, 2));
       else if (!opts.out) out(result.yaml);
       const envs = result.products.reduce((n, p) => n + p.environments.length, 0);
       err(`import-bamboo: ${result.products.length} products, ${envs} environments${opts.out ? ` written to ${opts.out}` : ""}`);
+      if (result.services.length > 0) err(`import-bamboo: ${result.services.length} build plans → Codefresh CI services (set each repository: the export does not name it)`);
       for (const p of result.problems) err(`  not mapped: ${p}`);
       setCode(result.problems.length > 0 ? EXIT.found : EXIT.ok);
     });

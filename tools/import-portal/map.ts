@@ -75,6 +75,7 @@ export function mapEntities(live: { products: LiveEntity[]; environments: LiveEn
       ...(repository !== undefined && isUrl(repository) ? { repository } : {}),
       ...(text(props[PRODUCT.owningTeam]) ? { owningTeam: text(props[PRODUCT.owningTeam]) } : {}),
       ...(text(props[PRODUCT.bambooKey]) ? { bambooKey: text(props[PRODUCT.bambooKey]) } : {}),
+      ...(text(props[PRODUCT.bambooPlanKey]) ? { bambooPlanKey: text(props[PRODUCT.bambooPlanKey]) } : {}),
       environments: [] as Record<string, unknown>[],
     };
     products.set(p.identifier, entry);
