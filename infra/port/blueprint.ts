@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortApiError, type PortClient } from "../../clients/port";
 import { canonicalAggregations, canonicalBlueprint, JsonObject } from "./canonical";
 import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
+import { migrateProperties, planMigration, unconvertibleMessage } from "./property-migration";
 
 type Properties = Record<string, { type?: unknown; items?: { type?: unknown } }>;
 
@@ -35,7 +36,7 @@ function checkTypeChanges(olds: PortObjectInputs | undefined, news: PortObjectIn
     property: `body.schema.properties.${c.key}`,
     reason:
       `blueprint "${news.identifier}": property "${c.key}" would change type ${c.from} → ${c.to}. Port cannot change a property's type; ` +
-      `the property would be dropped with every entity's value. Rename the property instead, or set developer-portal:allowPropertyTypeChange to true to accept the data loss.`,
+      `the property would be dropped with every entity's value. Rename the property instead, or set developer-portal:allowPropertyTypeChange to true to convert the values (each one is read, converted and written back).`,
   }));
 }
 
@@ -45,17 +46,21 @@ async function withLiveAggregations(client: PortClient, identifier: string, body
   return { ...body, aggregationProperties: (live?.aggregationProperties ?? {}) as JsonObject };
 }
 
-/** Allowed type change: drop the changed properties first, then put the new schema. */
+/** Allowed type change: every value is converted and written back (property-migration.ts). */
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
   const body = await withLiveAggregations(client, news.identifier, news.body);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
-  if (changed.length > 0) {
-    const interim = JSON.parse(JSON.stringify(body)) as { schema: { properties: Record<string, unknown>; required?: string[] } };
-    for (const key of changed) delete interim.schema.properties[key];
-    interim.schema.required = (interim.schema.required ?? []).filter((k) => !changed.includes(k));
-    await client.replaceBlueprint(news.identifier, interim as unknown as JsonObject);
-  }
+  if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body);
   return (await client.replaceBlueprint(news.identifier, body)) as JsonObject;
+}
+
+/** At preview: an allowed type change is blocked by any value that cannot be converted, named by entity. */
+async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs | undefined, news: PortObjectInputs): Promise<CheckFailure[]> {
+  if (!olds || !news.options?.allowPropertyTypeChange) return [];
+  const changed = typeChanges(olds.body, news.body).map((c) => c.key);
+  if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
+  const plan = await planMigration(client, news.identifier, changed, news.body);
+  return plan.problems.length > 0 ? [{ property: `body.schema.properties.${changed[0]}`, reason: unconvertibleMessage(news.identifier, plan.problems) }] : [];
 }
 
 /** The stack switch that lets a blueprint's entities go with it (stacks/config.ts). */
@@ -112,6 +117,7 @@ export const blueprintProvider = new PortObjectProvider({
   remove: removeBlueprint,
   canonical: canonicalBlueprint,
   checkChange: checkTypeChanges,
+  checkChangeLive: checkTypeChangeValues,
   checkReplace: checkReplaceBlueprint,
   update: updateBlueprint,
 });
