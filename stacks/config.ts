@@ -106,8 +106,18 @@ export function stackConfigSchema() {
       blueprintTemplates: z.array(templateSchema()).default([]),
       approvals: z.object({ production: z.boolean().default(true) }).strict().default({ production: true }),
       porc: porcSchema().optional(),
-      /** Accept that changing a property's type drops its values in Port. */
+      /** Allow a property's type to change: every value is read, converted and written back. */
       allowPropertyTypeChange: z.boolean().default(false),
+      /**
+       * For such a change, "<blueprint>.<property>" → {live value: value to convert instead}; null
+       * drops the value. A value neither convertible nor mapped blocks the change at preview.
+       */
+      propertyConverters: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9@_=-]+\.[A-Za-z0-9@_=-]+$/, '"<blueprint>.<property>"'),
+          z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+        )
+        .default({}),
       codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),
       agent: agentConfigSchema().default(agentConfigSchema().parse({})),
       /** Teams, action permissions and scorecards (stacks/governance-config.ts). */

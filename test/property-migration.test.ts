@@ -70,6 +70,17 @@ describe("property type change keeping the data", function () {
     assert.equal(port.requestsTo("POST", "/v1/blueprints/product/entities/bulk").length, 0);
   });
 
+  it("a declared converter lets a blocked value through: mapped before conversion, null drops it", async () => {
+    const olds = await seeded(30, (i) => (i === 7 ? "BILL" : i === 8 ? "n/a" : String(i)));
+    const news: PortObjectInputs = { ...inputs(numeric(), true), converters: { [KEY]: { BILL: 1376257, "n/a": null } } };
+    assert.equal((await blueprintProvider.check(olds, news)).failures, undefined);
+    await blueprintProvider.update("product", olds, news);
+    const value = (id: string) => (port.entity("product", id)!.properties as Record<string, unknown>)[KEY];
+    assert.equal(value("p7"), 1376257);
+    assert.equal(value("p8"), undefined);
+    assert.equal(value("p9"), 9);
+  });
+
   it("a migration interrupted after the old property was dropped keeps every value readable, and a re-run completes it", async () => {
     const olds = await seeded(200);
     const body = numeric() as unknown as JsonObject;

@@ -50,7 +50,7 @@ async function withLiveAggregations(client: PortClient, identifier: string, body
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
   const body = await withLiveAggregations(client, news.identifier, news.body);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
-  if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body);
+  if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body, news.converters);
   return (await client.replaceBlueprint(news.identifier, body)) as JsonObject;
 }
 
@@ -59,7 +59,7 @@ async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs 
   if (!olds || !news.options?.allowPropertyTypeChange) return [];
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
-  const plan = await planMigration(client, news.identifier, changed, news.body);
+  const plan = await planMigration(client, news.identifier, changed, news.body, news.converters);
   return plan.problems.length > 0 ? [{ property: `body.schema.properties.${changed[0]}`, reason: unconvertibleMessage(news.identifier, plan.problems) }] : [];
 }
 
@@ -178,8 +178,10 @@ export interface PortBlueprintArgs {
   readonly baseUrl: pulumi.Input<string>;
   /** The blueprint body exactly as Port receives it. */
   readonly body: JsonObject;
-  /** Accept dropping a property whose type changes (Port loses its values). */
+  /** Allow a property's type to change (its values are converted and written back). */
   readonly allowPropertyTypeChange?: boolean;
+  /** Property → {live value: replacement} applied before conversion; null drops the value. */
+  readonly converters?: JsonObject;
   /** Delete the blueprint's entities with it on destroy or replace (otherwise refused, with the count). */
   readonly deleteEntitiesWithBlueprint?: boolean;
 }
@@ -198,6 +200,8 @@ export class PortBlueprint extends pulumi.dynamic.Resource {
         body: args.body,
         // The delete switch only when on, so existing state (without it) shows no change.
         options: { allowPropertyTypeChange: args.allowPropertyTypeChange ?? false, ...(args.deleteEntitiesWithBlueprint && { deleteEntitiesWithBlueprint: true }) },
+        // Only when declared, so existing state (without them) shows no change.
+        ...(args.converters && Object.keys(args.converters).length > 0 && { converters: args.converters }),
       },
       opts,
       "port",

@@ -16,6 +16,8 @@ export interface PortObjectInputs {
   readonly body: JsonObject;
   /** Kind-specific switches (e.g. allowPropertyTypeChange for blueprints). */
   readonly options?: Record<string, boolean>;
+  /** Blueprints: value maps for a property type change, by property (not kept in state). */
+  readonly converters?: JsonObject;
 }
 
 export interface CheckFailure {

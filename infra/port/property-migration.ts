@@ -73,7 +73,17 @@ function propertiesOf(body: JsonObject | undefined): Record<string, PropertySche
 }
 
 /** Read every entity's value of the changed properties (one paged search) and convert it. */
-export async function planMigration(client: PortClient, blueprint: string, keys: readonly string[], declared: JsonObject): Promise<PlannedMigration> {
+/** Property → {live value (as text): replacement}; null drops the value. */
+export type Converters = Readonly<Record<string, unknown>>;
+
+function mapped(converters: Converters | undefined, key: string, raw: JsonValue): { hit: boolean; value: JsonValue } {
+  const map = converters?.[key];
+  if (map === null || typeof map !== "object" || Array.isArray(map)) return { hit: false, value: raw };
+  const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+  return Object.prototype.hasOwnProperty.call(map, text) ? { hit: true, value: (map as Record<string, JsonValue>)[text] } : { hit: false, value: raw };
+}
+
+export async function planMigration(client: PortClient, blueprint: string, keys: readonly string[], declared: JsonObject, converters?: Converters): Promise<PlannedMigration> {
   const live = await client.getBlueprint(blueprint);
   const liveProps = propertiesOf(live as JsonObject | undefined);
   const target = propertiesOf(declared);
@@ -87,7 +97,10 @@ export async function planMigration(client: PortClient, blueprint: string, keys:
     for (const key of keys) {
       const raw = props[sources[key]];
       if (raw === undefined || raw === null) continue;
-      const c = convertValue(raw, target[key]);
+      // A parked value is already converted; a declared converter applies to the old value only.
+      const m = sources[key] === key ? mapped(converters, key, raw) : { hit: false, value: raw };
+      if (m.hit && m.value === null) continue;
+      const c = convertValue(m.value, target[key]);
       if (!c.ok) problems.push(`${blueprint}/${id}: ${key} ${c.reason}`);
       else values.set(id, { ...(values.get(id) ?? {}), [key]: c.value });
     }
@@ -115,8 +128,8 @@ async function writeValues(client: PortClient, blueprint: string, values: Map<st
  * Change the types of `keys` to the declared ones, keeping every value. `body` is the declared
  * blueprint body (aggregations already carried over). Returns Port's stored blueprint.
  */
-export async function migrateProperties(client: PortClient, blueprint: string, keys: readonly string[], body: JsonObject): Promise<JsonObject> {
-  const plan = await planMigration(client, blueprint, keys, body);
+export async function migrateProperties(client: PortClient, blueprint: string, keys: readonly string[], body: JsonObject, converters?: Converters): Promise<JsonObject> {
+  const plan = await planMigration(client, blueprint, keys, body, converters);
   if (plan.problems.length > 0) throw new Error(unconvertibleMessage(blueprint, plan.problems));
   const live = (await client.getBlueprint(blueprint)) as JsonObject;
   const target = propertiesOf(body);
@@ -140,6 +153,6 @@ export function unconvertibleMessage(blueprint: string, problems: readonly strin
   const shown = problems.slice(0, 20);
   return (
     `blueprint "${blueprint}": ${problems.length} value${problems.length === 1 ? "" : "s"} cannot be converted to the declared type: ${shown.join("; ")}` +
-    `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. Fix them in Port (or keep the old type); nothing was changed.`
+    `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. Fix them in Port, map them in developer-portal:propertyConverters["${blueprint}.<property>"], or keep the old type; nothing was changed.`
   );
 }
