@@ -118,6 +118,11 @@ export function stackConfigSchema() {
           z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
         )
         .default({}),
+      /**
+       * Property renames: "<blueprint>.<new property>" → the old property's identifier. Values are
+       * copied (converted to the new schema) before the old property is removed.
+       */
+      renamedFrom: z.record(z.string().regex(/^[A-Za-z0-9@_=-]+\.[A-Za-z0-9@_=-]+$/, '"<blueprint>.<property>"'), z.string().regex(/^[A-Za-z0-9@_=-]+$/, "a property identifier")).default({}),
       codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),
       agent: agentConfigSchema().default(agentConfigSchema().parse({})),
       /** Teams, action permissions and scorecards (stacks/governance-config.ts). */

@@ -8,6 +8,7 @@ import { blueprintProvider } from "../infra/port/blueprint";
 import type { JsonObject } from "../infra/port/canonical";
 import type { PortObjectInputs } from "../infra/port/object-provider";
 import { convertValue, migrateProperties, parkedName } from "../infra/port/property-migration";
+import { blueprintDrift, markMigrations } from "../tools/drift/compare";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -107,6 +108,68 @@ describe("property type change keeping the data", function () {
       assert.equal(props[parkedName(KEY)], undefined);
     }
     assert.equal((port.blueprint("product") as unknown as { schema: { properties: Record<string, unknown> } }).schema.properties[parkedName(KEY)], undefined);
+  });
+
+  describe("renamedFrom", () => {
+    const NEW = "bamboo_project_key";
+    const renamedBody = () => {
+      const body = clone(product.body) as unknown as { schema: { properties: Record<string, unknown> } };
+      body.schema.properties[NEW] = body.schema.properties[KEY];
+      delete body.schema.properties[KEY];
+      return body;
+    };
+    const renamed = (): PortObjectInputs => ({ ...inputs(renamedBody(), false), renames: { [NEW]: KEY } });
+
+    it("copies 1,000 values to the new property in bulk before removing the old one", async () => {
+      const olds = await seeded(1000);
+      assert.equal((await blueprintProvider.check(olds, renamed())).failures, undefined);
+      await blueprintProvider.update("product", olds, renamed());
+      for (const e of port.entities("product")) {
+        const props = e.properties as Record<string, unknown>;
+        assert.equal(props[NEW], e.identifier.slice(1), e.identifier);
+        assert.equal(props[KEY], undefined);
+      }
+      const puts = port.requestsTo("PUT", "/v1/blueprints/product").map((r) => Object.keys((r.body as { schema: { properties: object } }).schema.properties));
+      assert.deepEqual(puts.map((keys) => [keys.includes(KEY), keys.includes(NEW)]), [[true, true], [false, true]], "old kept beside the new one until the copy is done");
+      assert.equal(port.requestsTo("POST", "/v1/blueprints/product/entities/search").length, 2, "one read at preview, one at update");
+      assert.equal(port.requestsTo("POST", "/v1/blueprints/product/entities/bulk").length, 50);
+    });
+
+    it("an interrupted copy leaves the old values in place, and a re-run completes the rename", async () => {
+      const olds = await seeded(100);
+      port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 });
+      await assert.rejects(blueprintProvider.update("product", olds, renamed()));
+      const half = port.entities("product").map((e) => e.properties as Record<string, unknown>);
+      assert.ok(half.every((p) => typeof p[KEY] === "string"), "every old value still readable");
+      await blueprintProvider.update("product", olds, renamed());
+      for (const e of port.entities("product")) assert.deepEqual(e.properties, { [NEW]: e.identifier.slice(1) }, e.identifier);
+    });
+
+    it("blocks at preview a value that does not fit the renamed property's schema, naming the entity", async () => {
+      const olds = await seeded(10, (i) => (i === 3 ? "x" : String(i)));
+      const body = renamedBody();
+      body.schema.properties[NEW] = { type: "number", title: "Bamboo project key" };
+      const check = await blueprintProvider.check(olds, { ...inputs(body, false), renames: { [NEW]: KEY } });
+      assert.match(check.failures?.[0]?.reason ?? "", /product\/p3: bamboo_key → bamboo_project_key: "x" is not a number/);
+      assert.equal(port.requestsTo("PUT", "/v1/blueprints/product").length, 0);
+    });
+  });
+
+  it("drift names an interrupted type change and an unfinished rename as migrations in progress, not hand edits", async () => {
+    await seeded(100);
+    const client = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS });
+    // The first write-back of the parked values fails: the first bulk write parks, so fail the 6th.
+    let bulk = 0;
+    const failing = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 6) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
+    await assert.rejects(migrateProperties(failing, "product", [KEY], numeric() as unknown as JsonObject));
+    const live = (await client.listBlueprints()).filter((b) => b.identifier === "product");
+    const raw = blueprintDrift([numeric() as unknown as JsonObject], live);
+    const marked = markMigrations(raw, { "product.bamboo_project_key": "legacy_key" });
+    const parked = marked.find((f) => f.object === `product.${parkedName(KEY)}`);
+    assert.equal(parked?.change, "type change in progress", JSON.stringify(marked));
+    assert.match(parked!.detail, /`pulumi up` resumes it/);
+    const rename = markMigrations([{ kind: "property", object: "product.legacy_key", change: "added in Port", detail: "string" }], { "product.bamboo_project_key": "legacy_key" });
+    assert.equal(rename[0].change, "rename in progress");
   });
 
   it("converts scalars to numbers, booleans, enums and arrays, and says why a value does not fit", () => {

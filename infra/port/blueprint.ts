@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortApiError, type PortClient } from "../../clients/port";
 import { canonicalAggregations, canonicalBlueprint, JsonObject } from "./canonical";
 import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
-import { migrateProperties, planMigration, unconvertibleMessage } from "./property-migration";
+import { migrateProperties, planMigration, renameProblems, renameProperties, unconvertibleMessage } from "./property-migration";
 
 type Properties = Record<string, { type?: unknown; items?: { type?: unknown } }>;
 
@@ -49,14 +49,18 @@ async function withLiveAggregations(client: PortClient, identifier: string, body
 /** Allowed type change: every value is converted and written back (property-migration.ts). */
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
   const body = await withLiveAggregations(client, news.identifier, news.body);
+  const renamed = await renameProperties(client, news.identifier, news.renames, body);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body, news.converters);
-  return (await client.replaceBlueprint(news.identifier, body)) as JsonObject;
+  return renamed ?? ((await client.replaceBlueprint(news.identifier, body)) as JsonObject);
 }
 
 /** At preview: an allowed type change is blocked by any value that cannot be converted, named by entity. */
 async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs | undefined, news: PortObjectInputs): Promise<CheckFailure[]> {
-  if (!olds || !news.options?.allowPropertyTypeChange) return [];
+  if (!olds) return [];
+  const renameIssues = news.renames ? await renameProblems(client, news.identifier, news.renames, news.body) : [];
+  if (renameIssues.length > 0) return [{ property: "body.schema.properties", reason: unconvertibleMessage(news.identifier, renameIssues) }];
+  if (!news.options?.allowPropertyTypeChange) return [];
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
   const plan = await planMigration(client, news.identifier, changed, news.body, news.converters);
@@ -182,6 +186,8 @@ export interface PortBlueprintArgs {
   readonly allowPropertyTypeChange?: boolean;
   /** Property → {live value: replacement} applied before conversion; null drops the value. */
   readonly converters?: JsonObject;
+  /** New property → the old one it replaces (`renamedFrom`): values copied before the old one goes. */
+  readonly renames?: JsonObject;
   /** Delete the blueprint's entities with it on destroy or replace (otherwise refused, with the count). */
   readonly deleteEntitiesWithBlueprint?: boolean;
 }
@@ -202,6 +208,7 @@ export class PortBlueprint extends pulumi.dynamic.Resource {
         options: { allowPropertyTypeChange: args.allowPropertyTypeChange ?? false, ...(args.deleteEntitiesWithBlueprint && { deleteEntitiesWithBlueprint: true }) },
         // Only when declared, so existing state (without them) shows no change.
         ...(args.converters && Object.keys(args.converters).length > 0 && { converters: args.converters }),
+        ...(args.renames && Object.keys(args.renames).length > 0 && { renames: args.renames }),
       },
       opts,
       "port",

@@ -26,16 +26,18 @@ export interface PortCatalogArgs {
   readonly allowPropertyTypeChange?: boolean;
   /** "<blueprint>.<property>" → {live value: replacement} for those changes. */
   readonly propertyConverters?: Readonly<Record<string, Readonly<Record<string, string | number | boolean | null>>>>;
+  /** "<blueprint>.<new property>" → old property (values copied before the old one goes). */
+  readonly renamedFrom?: Readonly<Record<string, string>>;
   /** Delete a blueprint's entities with it on destroy or replace. */
   readonly deleteEntitiesWithBlueprints?: boolean;
   /** Teams entities may name as owners: entity sets wait for them. */
   readonly teams?: readonly pulumi.Resource[];
 }
 
-/** The converters of one blueprint, keyed by property. */
-function convertersOf(all: PortCatalogArgs["propertyConverters"], blueprint: string): JsonObject {
+/** The entries of one blueprint from a "<blueprint>.<property>"-keyed map, keyed by property. */
+function convertersOf(all: Readonly<Record<string, Readonly<Record<string, string | number | boolean | null>> | string>> | undefined, blueprint: string): JsonObject {
   const prefix = `${blueprint}.`;
-  return Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), { ...v }]));
+  return Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), typeof v === "string" ? v : { ...v }]));
 }
 
 export class PortCatalog extends pulumi.ComponentResource {
@@ -65,6 +67,7 @@ export class PortCatalog extends pulumi.ComponentResource {
           body: bp.body as unknown as JsonObject,
           allowPropertyTypeChange: args.allowPropertyTypeChange,
           converters: convertersOf(args.propertyConverters, bp.identifier),
+          renames: convertersOf(args.renamedFrom, bp.identifier),
           deleteEntitiesWithBlueprint: args.deleteEntitiesWithBlueprints,
         },
         { parent: this, dependsOn: deps },

@@ -18,6 +18,8 @@ export interface PortObjectInputs {
   readonly options?: Record<string, boolean>;
   /** Blueprints: value maps for a property type change, by property (not kept in state). */
   readonly converters?: JsonObject;
+  /** Blueprints: new property → old property (`renamedFrom`), not kept in state. */
+  readonly renames?: JsonObject;
 }
 
 export interface CheckFailure {

@@ -156,3 +156,54 @@ export function unconvertibleMessage(blueprint: string, problems: readonly strin
     `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. Fix them in Port, map them in developer-portal:propertyConverters["${blueprint}.<property>"], or keep the old type; nothing was changed.`
   );
 }
+
+/** Renames whose old property is still live: new property → old property. */
+async function pendingRenames(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject) {
+  const live = (await client.getBlueprint(blueprint)) as JsonObject | undefined;
+  const liveProps = propertiesOf(live);
+  const declared = propertiesOf(body);
+  const pending = Object.entries(renames ?? {}).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] in liveProps && e[0] in declared && !(e[1] in declared));
+  return { live, liveProps, declared, pending };
+}
+
+/** Read the old properties' values and convert them to the new ones' schema (one paged search). */
+async function planRename(client: PortClient, blueprint: string, pending: readonly [string, string][], declared: Record<string, PropertySchema>) {
+  const entities = await client.searchEntities(blueprint, [], { include: ["$identifier", ...pending.map(([, old]) => old)] });
+  const values = new Map<string, Record<string, JsonValue>>();
+  const problems: string[] = [];
+  for (const e of entities) {
+    const id = String(e.identifier);
+    const props = (e.properties ?? {}) as Record<string, JsonValue | undefined>;
+    for (const [next, old] of pending) {
+      const raw = props[old];
+      if (raw === undefined || raw === null) continue;
+      const c = convertValue(raw, declared[next]);
+      if (!c.ok) problems.push(`${blueprint}/${id}: ${old} → ${next}: ${c.reason}`);
+      else values.set(id, { ...(values.get(id) ?? {}), [next]: c.value });
+    }
+  }
+  return { values, problems };
+}
+
+/** At preview: values of a renamed property that will not fit the new one. */
+export async function renameProblems(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject): Promise<string[]> {
+  const { live, pending, declared } = await pendingRenames(client, blueprint, renames, body);
+  if (!live || pending.length === 0) return [];
+  return (await planRename(client, blueprint, pending, declared)).problems;
+}
+
+/**
+ * `renamedFrom`: the new property is added beside the old one, every value copied in bulk, and the
+ * old property removed only after the copy succeeded — an interrupted run leaves the old values in
+ * place and simply runs again. Returns Port's stored blueprint, or undefined when nothing was pending.
+ */
+export async function renameProperties(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject): Promise<JsonObject | undefined> {
+  const { liveProps, pending, declared } = await pendingRenames(client, blueprint, renames, body);
+  if (pending.length === 0) return undefined;
+  // Not yet required: the entities get their values only in the next step.
+  await client.replaceBlueprint(blueprint, withProperties(body, (props) => { for (const [, old] of pending) props[old] = liveProps[old]; }, pending.map(([next]) => next)));
+  const plan = await planRename(client, blueprint, pending, declared);
+  if (plan.problems.length > 0) throw new Error(unconvertibleMessage(blueprint, plan.problems));
+  await writeValues(client, blueprint, plan.values, (k) => k);
+  return (await client.replaceBlueprint(blueprint, body)) as JsonObject;
+}
