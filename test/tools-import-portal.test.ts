@@ -189,6 +189,19 @@ describe("portal import", function () {
     assert.match(text.stdout, /The model will add \(\d+\):\n(.*\n)*  blueprint deployment: created by `pulumi up`/);
   });
 
+  it("lists a property the stack renames (renamedFrom) as renamed, not as inexpressible", async () => {
+    seedHandBuilt();
+    // The model's image.image_branch, renamed from a hand-made "branch" property.
+    const stack = readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8").replace("  developer-portal:approvals:", '  developer-portal:renamedFrom:\n    image.image_branch: branch\n  developer-portal:approvals:');
+    writeFileSync(join(dir, "Pulumi.prod.yaml"), stack);
+    const image = portal.blueprints.find((b) => b.identifier === "image")!;
+    await new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS }).replaceBlueprint("image", { ...image, schema: { ...image.schema, properties: { ...image.schema.properties, branch: { type: "string", title: "Branch (old)" } } } });
+    const res = await runImport(["--stack", "prod", "--out", "Pulumi.adopted.yaml", "--json"]);
+    const report = reportSchema.parse(JSON.parse(res.stdout));
+    assert.ok(!report.notExpressible.some((n) => n.object === "image.branch"), JSON.stringify(report.notExpressible));
+    assert.match(report.willAdd.find((n) => n.object === "image.branch")?.detail ?? "", /renamed to image_branch/);
+  });
+
   it("reads 1,000 products with 3,000 environments in 8 Port requests (lists and paged searches)", async () => {
     // "billing" among them: the base stack's codefresh service names it.
     const products = Array.from({ length: 1000 }, (_, i) => ({ identifier: i === 0 ? "billing" : `p${i}`, title: `Product ${i}`, properties: {} }));

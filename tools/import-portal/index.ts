@@ -111,6 +111,7 @@ export async function runPortalImport(opts: PortalImportOptions): Promise<Portal
     declaration.blueprints.map((b) => b.body),
     liveBlueprints,
     aggregations,
+    next.renamedFrom,
   );
   const actions = compareByIdentifier("action", declaration.actions.map((a) => a.identifier), liveActions);
   const pages = compareByIdentifier(

@@ -173,7 +173,14 @@ const SECTIONS = [
  * A type, format or relation-target difference, or an enum value the model lacks, cannot be
  * expressed either: applying the model would change or drop live values.
  */
-export function compareBlueprints(model: readonly unknown[], liveList: readonly unknown[], declaredAggregations: ReadonlyMap<string, readonly string[]>): { notExpressible: ImportNote[]; willAdd: ImportNote[]; portOwned: string[] } {
+export function compareBlueprints(
+  model: readonly unknown[],
+  liveList: readonly unknown[],
+  declaredAggregations: ReadonlyMap<string, readonly string[]>,
+  renamedFrom: Readonly<Record<string, string>> = {},
+): { notExpressible: ImportNote[]; willAdd: ImportNote[]; portOwned: string[] } {
+  // "<blueprint>.<old>" → new property, for renames the stack declares (values are copied, not lost).
+  const renamedTo = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${next.slice(0, next.indexOf("."))}.${old}`, next.slice(next.indexOf(".") + 1)]));
   const notExpressible: ImportNote[] = [];
   const willAdd: ImportNote[] = [];
   const modelBps = new Map(model.map((b) => blueprintSchema.parse(b)).map((b) => [b.identifier, b]));
@@ -189,6 +196,11 @@ export function compareBlueprints(model: readonly unknown[], liveList: readonly 
     for (const [pid, lp] of Object.entries(lb.schema.properties)) {
       const mp = mb.schema.properties[pid];
       const where = `${id}.${pid}`;
+      const next = renamedTo.get(where);
+      if (!mp && next && mb.schema.properties[next]) {
+        willAdd.push({ kind: "property", object: where, detail: `renamed to ${next} (renamedFrom): values copied, then removed` });
+        continue;
+      }
       if (!mp) {
         notExpressible.push({ kind: "property", object: where, detail: `type ${String(lp.type)}: not in the model (\`pulumi up\` would remove it and its values)` });
         continue;
