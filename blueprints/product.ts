@@ -12,5 +12,6 @@ export const product = blueprint({
     [PRODUCT.repository]: urlProp("Repository"),
     [PRODUCT.owningTeam]: stringProp("Owning team"),
     [PRODUCT.bambooKey]: stringProp("Bamboo key", { description: "Bamboo deployment project key this product was migrated from" }),
+    [PRODUCT.bambooPlanKey]: stringProp("Bamboo plan", { description: "Bamboo build plan key its CI pipeline replaces" }),
   },
 });

@@ -18,6 +18,8 @@ export const PRODUCT = {
   repository: "repository",
   owningTeam: "owning_team",
   bambooKey: "bamboo_key",
+  /** Bamboo build plan the product's CI came from (import-bamboo). */
+  bambooPlanKey: "bamboo_plan_key",
 } as const;
 
 export const IMAGE = {

@@ -46,6 +46,7 @@ export function declareCatalog(cfg: StackConfig): CatalogDeclaration {
       [PRODUCT.repository]: p.repository,
       [PRODUCT.owningTeam]: p.owningTeam,
       [PRODUCT.bambooKey]: p.bambooKey,
+      [PRODUCT.bambooPlanKey]: p.bambooPlanKey,
     }),
     relations: {},
     ...owned(p.owningTeam),

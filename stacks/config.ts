@@ -40,6 +40,8 @@ function productSchema() {
       repository: z.url().optional(),
       owningTeam: z.string().min(1).max(200).optional(),
       bambooKey: z.string().min(1).max(100).optional(),
+      /** Bamboo build plan key (e.g. "BILL-API") the product's CI service replaces. */
+      bambooPlanKey: z.string().min(1).max(100).optional(),
       environments: z.array(environmentSchema()).default([]),
     })
     .strict();
@@ -104,8 +106,23 @@ export function stackConfigSchema() {
       blueprintTemplates: z.array(templateSchema()).default([]),
       approvals: z.object({ production: z.boolean().default(true) }).strict().default({ production: true }),
       porc: porcSchema().optional(),
-      /** Accept that changing a property's type drops its values in Port. */
+      /** Allow a property's type to change: every value is read, converted and written back. */
       allowPropertyTypeChange: z.boolean().default(false),
+      /**
+       * For such a change, "<blueprint>.<property>" → {live value: value to convert instead}; null
+       * drops the value. A value neither convertible nor mapped blocks the change at preview.
+       */
+      propertyConverters: z
+        .record(
+          z.string().regex(/^[A-Za-z0-9@_=-]+\.[A-Za-z0-9@_=-]+$/, '"<blueprint>.<property>"'),
+          z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+        )
+        .default({}),
+      /**
+       * Property renames: "<blueprint>.<new property>" → the old property's identifier. Values are
+       * copied (converted to the new schema) before the old property is removed.
+       */
+      renamedFrom: z.record(z.string().regex(/^[A-Za-z0-9@_=-]+\.[A-Za-z0-9@_=-]+$/, '"<blueprint>.<property>"'), z.string().regex(/^[A-Za-z0-9@_=-]+$/, "a property identifier")).default({}),
       codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),
       agent: agentConfigSchema().default(agentConfigSchema().parse({})),
       /** Teams, action permissions and scorecards (stacks/governance-config.ts). */

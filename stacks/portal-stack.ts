@@ -43,7 +43,7 @@ export class PortalStack extends pulumi.ComponentResource {
     this.teams = new PortTeams(`${name}-teams`, { baseUrl: declaration.baseUrl, teams: governance.teams }, { parent: this });
     this.catalog = new PortCatalog(
       `${name}-catalog`,
-      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange, deleteEntitiesWithBlueprints: args.config.port.deleteEntitiesWithBlueprints, teams: Object.values(this.teams.teams) },
+      { ...declaration, allowPropertyTypeChange: args.config.allowPropertyTypeChange, propertyConverters: args.config.propertyConverters, renamedFrom: args.config.renamedFrom, deleteEntitiesWithBlueprints: args.config.port.deleteEntitiesWithBlueprints, teams: Object.values(this.teams.teams) },
       { parent: this },
     );
     this.pages = new PortPages(

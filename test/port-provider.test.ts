@@ -150,7 +150,7 @@ describe("Port providers against the Port emulator", function () {
       assert.match(check.failures![0].reason, /allowPropertyTypeChange/);
     });
 
-    it("applies an allowed property type change by dropping and re-adding the property", async () => {
+    it("applies an allowed property type change by parking, dropping and re-adding the property", async () => {
       const out = (await blueprintProvider.create(bpInputs(product.body))).outs as PortObjectInputs;
       const changed = clone(product.body) as unknown as { schema: { properties: Record<string, unknown> } };
       changed.schema.properties.bamboo_key = { type: "number", title: "Bamboo key" };
@@ -159,7 +159,9 @@ describe("Port providers against the Port emulator", function () {
       await blueprintProvider.update("product", out, news);
       const stored = port.blueprint("product") as unknown as { schema: { properties: Record<string, { type: string }> } };
       assert.equal(stored.schema.properties.bamboo_key.type, "number");
-      assert.equal(port.requestsTo("PUT", "/v1/blueprints/product").length, 2, "one PUT without the property, one with the new type");
+      // Values parked beside the old property, old one dropped, re-added with the new type, parked copy removed.
+      assert.equal(port.requestsTo("PUT", "/v1/blueprints/product").length, 4);
+      assert.equal((stored.schema.properties as Record<string, unknown>).bamboo_key__migrating, undefined);
     });
 
     it("adopts a blueprint that already exists (a portal built from the sample) instead of failing with 409", async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import YAML from "yaml";
+import { declareCatalog } from "../stacks/catalog-declaration";
 import { parseStackConfig } from "../stacks/config";
 import { CliIO, main } from "../tools/cli";
 import { inferKind } from "../tools/import-bamboo";
@@ -61,6 +62,47 @@ describe("portal import-bamboo", () => {
     assert.deepEqual(care?.environments.map((e) => [e.name, e.kind]), [["staging", "Staging"], ["pre-prod", "Staging"], ["live", "Production"]]);
     const sms = products.find((p) => p.identifier === "sms-gateway");
     assert.deepEqual(sms?.environments[0], { name: "int", kind: "Dev", bamboo: { id: 1441821, key: "1376260-1441821", name: "Integration" }, kindFrom: "override" });
+  });
+
+  it("maps each project's linked build plan to a CI service of its product and keeps the plan key on the product", async () => {
+    const out = join(tmp, "products.yaml");
+    const res = await run(["import-bamboo", `${FIX}/deploy-projects.json`, "--overrides", `${FIX}/overrides.yaml`, "--out", out, "--json"]);
+    const yaml = readFileSync(out, "utf8");
+    const doc = YAML.parse(yaml) as { config: Record<string, unknown> };
+    const cfg = parseStackConfig({ port: { orgId: "org_Test1" }, products: doc.config["developer-portal:products"], codefresh: doc.config["developer-portal:codefresh"] });
+    assert.deepEqual(
+      cfg.codefresh.services.map((s) => [s.name, s.product, s.repository]),
+      [
+        ["bill-api", "billing", "FILL-IN/bill-api"],
+        ["netinv-sync", "network-inventory", "FILL-IN/netinv-sync"],
+        ["care-web", "self-care-portal", "FILL-IN/care-web"],
+        ["smsgw-build", "sms-gateway", "FILL-IN/smsgw-build"],
+        ["bill-batch", "billing-batch", "FILL-IN/bill-batch"],
+        ["port-svc", "number-porting", "FILL-IN/port-svc"],
+      ],
+    );
+    assert.equal(cfg.products.find((p) => p.identifier === "billing")?.bambooPlanKey, "BILL-API");
+    // The product entity the stack declares carries the plan key as data (bamboo_plan_key).
+    const billing = declareCatalog(cfg).entitySets.find((s) => s.blueprint === "product")?.entities.find((e) => e.identifier === "billing");
+    assert.equal(billing?.properties.bamboo_plan_key, "BILL-API");
+    // The migration report links every plan to its replacement, in the file and in the JSON.
+    assert.match(yaml, /# Bamboo build plan BILL-API \(deployment project "Billing"\) → Codefresh pipeline ci-bill-api; set the repository it builds/);
+    const { services } = JSON.parse(res.stdout) as { services: { name: string; pipeline: string; bamboo: { planKey: string } }[] };
+    assert.deepEqual(services[0], { name: "bill-api", product: "billing", repository: "FILL-IN/bill-api", pipeline: "ci-bill-api", bamboo: { planKey: "BILL-API", project: "Billing" } });
+    assert.match(res.stderr, /6 build plans → Codefresh CI services/);
+  });
+
+  it("maps a build plan linked by two deployment projects once, and reports the second link", async () => {
+    const file = join(tmp, "shared-plan.json");
+    writeFileSync(file, JSON.stringify([
+      { id: 1, key: { key: "1" }, name: "Billing", planKey: { key: "BILL-API" }, environments: [] },
+      { id: 2, key: { key: "2" }, name: "Billing EU", planKey: { key: "BILL-API" }, environments: [] },
+    ]));
+    const res = await run(["import-bamboo", file, "--json"]);
+    const { services, problems } = JSON.parse(res.stdout) as { services: { name: string; product: string }[]; problems: string[] };
+    assert.deepEqual(services.map((s) => [s.name, s.product]), [["bill-api", "billing"]]);
+    assert.ok(problems.some((p) => /^projects\[1\] \("Billing EU"\): build plan BILL-API is already the CI service "bill-api" of product "billing"/.test(p)), problems.join("\n"));
+    assert.equal(res.code, 1);
   });
 
   it("reports what it could not map: duplicate identifiers and empty names", async () => {

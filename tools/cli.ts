@@ -1,4 +1,4 @@
-// The one command line of the project: synth, diff, drift, import-bamboo. Each subcommand prints
+// The one command line of the project: synth, diff, drift, import, import-bamboo. Each subcommand prints
 // for people by default and JSON with --json; exit codes are part of the interface (CI relies on
 // them) and are listed in every --help.
 import { Command, CommanderError, Option } from "commander";
@@ -13,6 +13,7 @@ import { declaredPages, declaredPipelines } from "./drift/declarations";
 import { terminalProgress } from "./drift/progress";
 import { readStackConfig } from "../stacks/stack-file";
 import { importBamboo, ImportInputError } from "./import-bamboo";
+import { renderImportText, runPortalImport } from "./import-portal";
 
 export interface CliIO {
   readonly stdout: (text: string) => void;
@@ -118,25 +119,45 @@ export function buildProgram(io: CliIO, setCode: (code: number) => void): Comman
 
   program
     .command("import-bamboo")
-    .description("Turn Bamboo deployment projects (GET /rest/api/latest/deploy/project/all) into the developer-portal:products stack config")
+    .description("Turn Bamboo deployment projects (GET /rest/api/latest/deploy/project/all) into the developer-portal:products stack config, their build plans into codefresh.services")
     .argument("<file>", "JSON export of /rest/api/latest/deploy/project/all")
     .option("--overrides <file>", "YAML/JSON: projects.<name|key|id> {identifier,title,skip}, environments.<key|id|project/env|env> {name,kind,identifier,skip}")
     .option("--out <file>", "write the YAML here instead of stdout")
     .option("--json", "print {products, problems} as JSON (the YAML still goes to --out when given)")
     .addHelpText(
       "after",
-      exitCodes(["0  every project and environment mapped", "1  written, but some items could not be mapped (listed on stderr)", "2  bad input (the message names the place in the file)"]) +
+      exitCodes(["0  every project, environment and build plan mapped", "1  written, but some items could not be mapped (listed on stderr)", "2  bad input (the message names the place in the file)"]) +
         "\nKinds from environment names: prod/production/live → Production, stage/staging/uat/pre-prod → Staging, else Dev.\n",
     )
     .action(async (file: string, opts: { overrides?: string; out?: string; json?: boolean }) => {
       const result = importBamboo({ file: resolve(io.cwd, file), label: file, overridesFile: opts.overrides ? resolve(io.cwd, opts.overrides) : undefined });
       if (opts.out) writeFileSync(resolve(io.cwd, opts.out), result.yaml);
-      if (opts.json) out(JSON.stringify({ products: result.products, problems: result.problems }, null, 2));
+      if (opts.json) out(JSON.stringify({ products: result.products, services: result.services, problems: result.problems }, null, 2));
       else if (!opts.out) out(result.yaml);
       const envs = result.products.reduce((n, p) => n + p.environments.length, 0);
       err(`import-bamboo: ${result.products.length} products, ${envs} environments${opts.out ? ` written to ${opts.out}` : ""}`);
+      if (result.services.length > 0) err(`import-bamboo: ${result.services.length} build plans → Codefresh CI services (set each repository: the export does not name it)`);
       for (const p of result.problems) err(`  not mapped: ${p}`);
       setCode(result.problems.length > 0 ? EXIT.found : EXIT.ok);
+    });
+
+  program
+    .command("import")
+    .description("Read the live Port org and write the stack's catalog config (products, environments, blueprint templates) so that `pulumi up` adopts it")
+    .requiredOption("--stack <name>", "stack whose Pulumi.<name>.yaml is the base (its other settings are kept)")
+    .requiredOption("--out <file>", "where to write the complete stack file (may be Pulumi.<name>.yaml itself)")
+    .option("--json", "print {stack, portUrl, counts, adopted, notExpressible[], willAdd[], requests} as JSON")
+    .addHelpText(
+      "after",
+      exitCodes(["0  everything live is expressed in the written config", "1  written, but something live is not expressible (listed)", "2  error (missing credentials, bad config, API failure)"]) +
+        "\nEnvironment: PORT_CLIENT_ID, PORT_CLIENT_SECRET, PORT_API_URL (overrides the stack's Port URL).\n",
+    )
+    .action(async (opts: { stack: string; out: string; json?: boolean }) => {
+      const { yaml, report } = await runPortalImport({ stack: opts.stack, projectDir: io.cwd, env: io.env });
+      writeFileSync(resolve(io.cwd, opts.out), yaml);
+      if (opts.json) out(JSON.stringify(report, null, 2));
+      else out(renderImportText(report, opts.out));
+      setCode(report.notExpressible.length > 0 ? EXIT.found : EXIT.ok);
     });
 
   return program;

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PortApiError, type PortClient } from "../../clients/port";
 import { canonicalAggregations, canonicalBlueprint, JsonObject } from "./canonical";
 import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
+import { migrateProperties, planMigration, renameProblems, renameProperties, unconvertibleMessage } from "./property-migration";
 
 type Properties = Record<string, { type?: unknown; items?: { type?: unknown } }>;
 
@@ -35,7 +36,7 @@ function checkTypeChanges(olds: PortObjectInputs | undefined, news: PortObjectIn
     property: `body.schema.properties.${c.key}`,
     reason:
       `blueprint "${news.identifier}": property "${c.key}" would change type ${c.from} → ${c.to}. Port cannot change a property's type; ` +
-      `the property would be dropped with every entity's value. Rename the property instead, or set developer-portal:allowPropertyTypeChange to true to accept the data loss.`,
+      `the property would be dropped with every entity's value. Rename the property instead, or set developer-portal:allowPropertyTypeChange to true to convert the values (each one is read, converted and written back).`,
   }));
 }
 
@@ -45,17 +46,25 @@ async function withLiveAggregations(client: PortClient, identifier: string, body
   return { ...body, aggregationProperties: (live?.aggregationProperties ?? {}) as JsonObject };
 }
 
-/** Allowed type change: drop the changed properties first, then put the new schema. */
+/** Allowed type change: every value is converted and written back (property-migration.ts). */
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
   const body = await withLiveAggregations(client, news.identifier, news.body);
+  const renamed = await renameProperties(client, news.identifier, news.renames, body);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
-  if (changed.length > 0) {
-    const interim = JSON.parse(JSON.stringify(body)) as { schema: { properties: Record<string, unknown>; required?: string[] } };
-    for (const key of changed) delete interim.schema.properties[key];
-    interim.schema.required = (interim.schema.required ?? []).filter((k) => !changed.includes(k));
-    await client.replaceBlueprint(news.identifier, interim as unknown as JsonObject);
-  }
-  return (await client.replaceBlueprint(news.identifier, body)) as JsonObject;
+  if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body, news.converters);
+  return renamed ?? ((await client.replaceBlueprint(news.identifier, body)) as JsonObject);
+}
+
+/** At preview: an allowed type change is blocked by any value that cannot be converted, named by entity. */
+async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs | undefined, news: PortObjectInputs): Promise<CheckFailure[]> {
+  if (!olds) return [];
+  const renameIssues = news.renames ? await renameProblems(client, news.identifier, news.renames, news.body) : [];
+  if (renameIssues.length > 0) return [{ property: "body.schema.properties", reason: unconvertibleMessage(news.identifier, renameIssues) }];
+  if (!news.options?.allowPropertyTypeChange) return [];
+  const changed = typeChanges(olds.body, news.body).map((c) => c.key);
+  if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
+  const plan = await planMigration(client, news.identifier, changed, news.body, news.converters);
+  return plan.problems.length > 0 ? [{ property: `body.schema.properties.${changed[0]}`, reason: unconvertibleMessage(news.identifier, plan.problems) }] : [];
 }
 
 /** The stack switch that lets a blueprint's entities go with it (stacks/config.ts). */
@@ -112,6 +121,7 @@ export const blueprintProvider = new PortObjectProvider({
   remove: removeBlueprint,
   canonical: canonicalBlueprint,
   checkChange: checkTypeChanges,
+  checkChangeLive: checkTypeChangeValues,
   checkReplace: checkReplaceBlueprint,
   update: updateBlueprint,
 });
@@ -172,8 +182,12 @@ export interface PortBlueprintArgs {
   readonly baseUrl: pulumi.Input<string>;
   /** The blueprint body exactly as Port receives it. */
   readonly body: JsonObject;
-  /** Accept dropping a property whose type changes (Port loses its values). */
+  /** Allow a property's type to change (its values are converted and written back). */
   readonly allowPropertyTypeChange?: boolean;
+  /** Property → {live value: replacement} applied before conversion; null drops the value. */
+  readonly converters?: JsonObject;
+  /** New property → the old one it replaces (`renamedFrom`): values copied before the old one goes. */
+  readonly renames?: JsonObject;
   /** Delete the blueprint's entities with it on destroy or replace (otherwise refused, with the count). */
   readonly deleteEntitiesWithBlueprint?: boolean;
 }
@@ -192,6 +206,9 @@ export class PortBlueprint extends pulumi.dynamic.Resource {
         body: args.body,
         // The delete switch only when on, so existing state (without it) shows no change.
         options: { allowPropertyTypeChange: args.allowPropertyTypeChange ?? false, ...(args.deleteEntitiesWithBlueprint && { deleteEntitiesWithBlueprint: true }) },
+        // Only when declared, so existing state (without them) shows no change.
+        ...(args.converters && Object.keys(args.converters).length > 0 && { converters: args.converters }),
+        ...(args.renames && Object.keys(args.renames).length > 0 && { renames: args.renames }),
       },
       opts,
       "port",

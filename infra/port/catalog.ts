@@ -22,12 +22,22 @@ export interface PortCatalogArgs {
   readonly actions: readonly PortAction[];
   /** Entities the stack declares, one set per blueprint. */
   readonly entitySets: readonly EntitySetDeclaration[];
-  /** Accept dropping properties whose type changes. */
+  /** Allow property type changes (values converted and written back). */
   readonly allowPropertyTypeChange?: boolean;
+  /** "<blueprint>.<property>" → {live value: replacement} for those changes. */
+  readonly propertyConverters?: Readonly<Record<string, Readonly<Record<string, string | number | boolean | null>>>>;
+  /** "<blueprint>.<new property>" → old property (values copied before the old one goes). */
+  readonly renamedFrom?: Readonly<Record<string, string>>;
   /** Delete a blueprint's entities with it on destroy or replace. */
   readonly deleteEntitiesWithBlueprints?: boolean;
   /** Teams entities may name as owners: entity sets wait for them. */
   readonly teams?: readonly pulumi.Resource[];
+}
+
+/** The entries of one blueprint from a "<blueprint>.<property>"-keyed map, keyed by property. */
+function convertersOf(all: Readonly<Record<string, Readonly<Record<string, string | number | boolean | null>> | string>> | undefined, blueprint: string): JsonObject {
+  const prefix = `${blueprint}.`;
+  return Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), typeof v === "string" ? v : { ...v }]));
 }
 
 export class PortCatalog extends pulumi.ComponentResource {
@@ -52,7 +62,14 @@ export class PortCatalog extends pulumi.ComponentResource {
       });
       const resource = new PortBlueprint(
         `${name}-blueprint-${bp.identifier}`,
-        { baseUrl: args.baseUrl, body: bp.body as unknown as JsonObject, allowPropertyTypeChange: args.allowPropertyTypeChange, deleteEntitiesWithBlueprint: args.deleteEntitiesWithBlueprints },
+        {
+          baseUrl: args.baseUrl,
+          body: bp.body as unknown as JsonObject,
+          allowPropertyTypeChange: args.allowPropertyTypeChange,
+          converters: convertersOf(args.propertyConverters, bp.identifier),
+          renames: convertersOf(args.renamedFrom, bp.identifier),
+          deleteEntitiesWithBlueprint: args.deleteEntitiesWithBlueprints,
+        },
         { parent: this, dependsOn: deps },
       );
       this.blueprints[bp.identifier] = resource;

@@ -16,6 +16,10 @@ export interface PortObjectInputs {
   readonly body: JsonObject;
   /** Kind-specific switches (e.g. allowPropertyTypeChange for blueprints). */
   readonly options?: Record<string, boolean>;
+  /** Blueprints: value maps for a property type change, by property (not kept in state). */
+  readonly converters?: JsonObject;
+  /** Blueprints: new property → old property (`renamedFrom`), not kept in state. */
+  readonly renames?: JsonObject;
 }
 
 export interface CheckFailure {
@@ -35,6 +39,8 @@ export interface ObjectKind {
   canonical(body: unknown): JsonObject;
   /** Extra validation of a change, run at preview time. */
   checkChange?(olds: PortObjectInputs | undefined, news: PortObjectInputs): CheckFailure[];
+  /** Preview-time check of a change against the live data (e.g. values a type change must convert). */
+  checkChangeLive?(client: PortClient, olds: PortObjectInputs | undefined, news: PortObjectInputs): Promise<CheckFailure[]>;
   /** Preview-time check of a replacement (delete-before-replace) against the live object. */
   checkReplace?(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<CheckFailure[]>;
   /** Replaces `replace` for updates that need more than one call. */
@@ -58,6 +64,7 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
     const previous = olds && olds.identifier ? (olds as PortObjectInputs) : undefined;
     failures.push(...(this.kind.checkChange?.(previous, news) ?? []));
     const replacing = previous && (previous.identifier !== news.identifier || previous.baseUrl !== news.baseUrl);
+    if (previous && !replacing && failures.length === 0 && this.kind.checkChangeLive) failures.push(...(await this.kind.checkChangeLive(this.connection.client(news.baseUrl), previous, news)));
     if (replacing && this.kind.checkReplace) failures.push(...(await this.kind.checkReplace(this.connection.client(previous.baseUrl), previous, news)));
     return failures.length > 0 ? { failures } : { inputs: news };
   }

@@ -178,3 +178,22 @@ export function pageDrift(declared: readonly JsonObject[], live: readonly Record
   return canonicalDrift("page", declared, byIdentifier(live), canonical, 2);
 }
 
+
+/**
+ * A type change or rename interrupted halfway (infra/port/property-migration.ts) is not a hand
+ * edit: its findings say so, and that the next `pulumi up` finishes it.
+ */
+export function markMigrations(findings: readonly Finding[], renamedFrom: Readonly<Record<string, string>>): Finding[] {
+  const PARKED = "__migrating";
+  const objects = new Set(findings.map((f) => f.object));
+  const oldNames = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${next.slice(0, next.indexOf("."))}.${old}`, next]));
+  return findings.map((f) => {
+    if (f.kind !== "property") return f;
+    if (f.object.endsWith(PARKED) || objects.has(`${f.object}${PARKED}`)) {
+      return { ...f, change: "type change in progress", detail: `values parked in ${f.object.endsWith(PARKED) ? f.object : `${f.object}${PARKED}`}: an interrupted type change; \`pulumi up\` resumes it` };
+    }
+    const next = oldNames.get(f.object);
+    if (next) return { ...f, change: "rename in progress", detail: `old property of renamedFrom ${next}: \`pulumi up\` copies its values and then removes it` };
+    return f;
+  });
+}

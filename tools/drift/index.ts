@@ -8,7 +8,7 @@ import type { JsonObject } from "../../infra/port/canonical";
 import { declareCatalog } from "../../stacks/catalog-declaration";
 import { declareGovernance } from "../../stacks/governance-declaration";
 import type { StackConfig } from "../../stacks/config";
-import { actionDrift, blueprintDrift, DeclaredPipeline, entityDrift, Finding, pageDrift, pipelineDrift, sortFindings } from "./compare";
+import { actionDrift, blueprintDrift, DeclaredPipeline, entityDrift, Finding, markMigrations, pageDrift, pipelineDrift, sortFindings } from "./compare";
 import type { DeclaredPages } from "./declarations";
 import { governanceDrift } from "./governance";
 import { Progress, silentProgress } from "./progress";
@@ -94,7 +94,7 @@ export async function runDrift(opts: DriftOptions): Promise<DriftReport> {
   try {
     const blueprints = await port.listBlueprints();
     progress.step("blueprints");
-    findings.push(...blueprintDrift(declaration.blueprints.map((b) => b.body as unknown as JsonObject), blueprints));
+    findings.push(...markMigrations(blueprintDrift(declaration.blueprints.map((b) => b.body as unknown as JsonObject), blueprints), opts.config.renamedFrom));
 
     const actions = await port.listActions();
     progress.step("actions");

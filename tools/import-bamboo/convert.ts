@@ -1,6 +1,7 @@
 // Bamboo deployment projects → the stack's `products` config: a project becomes a product, each of
 // its environments an environment whose kind is read from its name. Pure: no files, no output.
 import { environmentIdentifier, isEntityIdentifier, toIdentifier } from "../../blueprints/identifiers";
+import { ciPipelineName } from "../../pipelines/ci";
 import type { EnvironmentKind } from "../../blueprints/vocabulary";
 import type { BambooEnvironment, BambooProject, Overrides } from "./schema";
 
@@ -23,8 +24,20 @@ export interface ImportedProduct {
   readonly environments: ImportedEnvironment[];
 }
 
+/** A Bamboo build plan become a Codefresh CI service of the product whose deployments it fed. */
+export interface ImportedService {
+  readonly name: string;
+  readonly product: string;
+  /** "owner/name" placeholder: Bamboo's deploy export does not say which repository a plan builds. */
+  readonly repository: string;
+  /** The CI pipeline the stack declares for it. */
+  readonly pipeline: string;
+  readonly bamboo: { readonly planKey: string; readonly project: string };
+}
+
 export interface ImportResult {
   readonly products: ImportedProduct[];
+  readonly services: ImportedService[];
   /** Things that could not be mapped (and were left out), each naming its place in the file. */
   readonly problems: string[];
 }
@@ -51,9 +64,21 @@ function environmentOverride(o: Overrides, p: BambooProject, e: BambooEnvironmen
   return (e.key && o.environments[e.key.key]) || o.environments[String(e.id)] || o.environments[`${p.name.trim()}/${e.name.trim()}`] || o.environments[e.name.trim()];
 }
 
+/** Placeholder owner of a service repository: obviously not a real one, and accepted by the schema. */
+export const REPOSITORY_PLACEHOLDER_OWNER = "FILL-IN";
+
+/** Codefresh service name from a plan key: "BILL-API" → "bill-api" (letters, digits, _ . -). */
+export function serviceName(planKey: string): string {
+  const name = toIdentifier(planKey).replace(/[^a-z0-9_.-]+/g, "-").replace(/^[^a-z0-9]+/, "").slice(0, 100);
+  return name === "" ? "plan" : name;
+}
+
 export function convertProjects(projects: readonly BambooProject[], overrides: Overrides): ImportResult {
   const problems: string[] = [];
   const products: ImportedProduct[] = [];
+  const services: ImportedService[] = [];
+  const byPlan = new Map<string, ImportedService>();
+  const serviceNames = new Set<string>();
   const productIds = new Map<string, string>();
   const envIds = new Map<string, string>();
   const usedProjectOverrides = new Set<string>();
@@ -128,9 +153,28 @@ export function convertProjects(projects: readonly BambooProject[], overrides: O
       bamboo: { id: p.id, planKey: p.planKey?.key, name },
       environments,
     });
+
+    const planKey = p.planKey?.key;
+    if (planKey === undefined) return;
+    const mapped = byPlan.get(planKey);
+    if (mapped) {
+      problems.push(`${where} ("${name}"): build plan ${planKey} is already the CI service "${mapped.name}" of product "${mapped.product}"; not mapped twice`);
+      return;
+    }
+    const service = serviceName(planKey);
+    if (serviceNames.has(service)) {
+      problems.push(`${where} ("${name}"): build plan ${planKey} would be service "${service}", a name already taken; left out`);
+      return;
+    }
+    serviceNames.add(service);
+    const repository = `${REPOSITORY_PLACEHOLDER_OWNER}/${service}`;
+    const pipeline = ciPipelineName({ name: service, product: identifier, repository, dockerfile: "Dockerfile" });
+    const entry: ImportedService = { name: service, product: identifier, repository, pipeline, bamboo: { planKey, project: name } };
+    byPlan.set(planKey, entry);
+    services.push(entry);
   });
 
   for (const k of Object.keys(overrides.projects)) if (!usedProjectOverrides.has(k)) problems.push(`overrides projects."${k}": matches no Bamboo deployment project`);
   for (const k of Object.keys(overrides.environments)) if (!usedEnvOverrides.has(k)) problems.push(`overrides environments."${k}": matches no Bamboo environment`);
-  return { products, problems };
+  return { products, services, problems };
 }

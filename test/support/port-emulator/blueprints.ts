@@ -122,7 +122,19 @@ export function replaceBlueprint(state: PortState, identifier: string, body: unk
   const bp = build(parsed, identifier, previous, state.actor);
   check(state, bp, previous);
   state.blueprints.set(identifier, bp);
+  dropRemovedValues(state, previous, bp);
   return bp;
+}
+
+/** A property or relation removed from a blueprint takes every entity's value with it (Port's data loss). */
+function dropRemovedValues(state: PortState, previous: Blueprint, bp: Blueprint): void {
+  const goneProps = Object.keys(previous.schema.properties).filter((k) => !(k in bp.schema.properties));
+  const goneRels = Object.keys(previous.relations ?? {}).filter((k) => !(k in (bp.relations ?? {})));
+  if (goneProps.length === 0 && goneRels.length === 0) return;
+  for (const e of state.entitiesOf(bp.identifier).values()) {
+    for (const k of goneProps) delete (e.properties as Record<string, unknown>)[k];
+    for (const k of goneRels) delete (e.relations as Record<string, unknown>)[k];
+  }
 }
 
 /** PATCH merges: given top-level fields replace, maps (properties, relations...) merge by key. */
