@@ -61,14 +61,14 @@ describe("property type changes inside arrays", function () {
     assert.deepEqual(typeChanges(undefined, after), []);
   });
 
-  it("applies an allowed item type change by dropping the property, then putting the new schema", async () => {
+  it("applies an allowed item type change by parking the values, dropping the property, then putting the new schema", async () => {
     const created = (await blueprintProvider.create(inputs(STRINGS))).outs as PortObjectInputs;
     const news = inputs(NUMBERS, true);
     assert.equal((await blueprintProvider.check(created, news)).failures, undefined);
     await blueprintProvider.update("service_types", created, news);
     const puts = port.requestsTo("PUT", "/v1/blueprints/service_types");
-    assert.equal(puts.length, 2, "one PUT without the property, one with the new item type");
-    assert.ok(!("tags" in (puts[0].body as { schema: { properties: object } }).schema.properties));
+    assert.equal(puts.length, 4, "values parked, the property dropped, re-added with the new item type, parked copy removed");
+    assert.ok(!("tags" in (puts[1].body as { schema: { properties: object } }).schema.properties));
     const stored = port.blueprint("service_types")!.schema.properties.tags as unknown as { items: { type: string } };
     assert.equal(stored.items.type, "number");
   });
