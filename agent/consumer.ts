@@ -60,7 +60,7 @@ export function consumerAgent(settings: ConsumerSettings): ConsumerAgent {
   }
   const clients = agentClients(settings);
   const deps: AgentDeps = { ...clients, ledger: new PortRunLedger(clients.port) };
-  return { deps, reapPass: () => reapPortRuns(deps, { actions: Object.values(DEPLOY_ACTIONS), concurrency: settings.concurrency }) };
+  return { deps, reapPass: () => reapPortRuns(deps, { actions: Object.values(DEPLOY_ACTIONS), concurrency: settings.concurrency, startLeaseMs: settings.claimLeaseSeconds * 1000 }) };
 }
 
 /**

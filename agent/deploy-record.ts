@@ -46,7 +46,7 @@ export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 /** Status label shown in Port while the deploy build runs. */
 export const DEPLOYING_LABEL = "Deploying";
 /** Longest summary the agent puts on a run (Port's limit is undocumented; the pipeline uses the same). */
-const MAX_SUMMARY = 1000;
+export const MAX_SUMMARY = 1000;
 
 /** Port's run read, without `externalRunId` (Port never returns it): see run-link.ts. */
 export { runView } from "./run-link";

@@ -12,13 +12,17 @@ import { deployActions } from "../actions/deploy";
 import type { DeployRequest } from "../actions/deploy-request";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
-import { Build, CodefreshClient, isTerminalBuildStatus } from "../clients/codefresh";
+import { Build, CodefreshApiError, CodefreshClient, isTerminalBuildStatus } from "../clients/codefresh";
 import { PortApiError, PortClient } from "../clients/port";
 import { z } from "zod";
 import { deploymentEntity, reapOutcome, runLink } from "./decision";
-import { AgentDeps, DEPLOYING_LABEL } from "./deploy-record";
+import { terminateBuild } from "./build-search";
+import { AgentDeps, DEPLOYING_LABEL, MAX_SUMMARY } from "./deploy-record";
 import type { LedgerEntry, RunLedger } from "./ledger";
 import { errorText, logger } from "./log";
+import { STARTING_LABEL, UNCERTAIN_LABEL } from "./port-ledger";
+import { redact } from "./redact";
+import { buildIdFromRunLink } from "./run-link";
 import { runKeyed } from "./scheduler";
 
 export interface ReaperOptions {
@@ -45,13 +49,20 @@ type ReaperDeps = Pick<AgentDeps, "port" | "codefresh" | "portAppUrl">;
 
 /** Clock skew allowed between the agent and Codefresh when a build is matched to a run's time. */
 const CLOCK_SLACK_MS = 60_000;
+/** A pass's shared build listing reaches back at most this far; an older claim lists its own window. */
+const MAX_SHARED_WINDOW_MS = 86_400_000;
+/** Final status label of a run closed because no build was started for it. */
+const NOT_STARTED_LABEL = "Not started";
 
 export async function reap(deps: LedgerDeps, opts: ReaperOptions): Promise<ReapSummary> {
   const entries = await deps.ledger.listOpen();
   const now = Date.now();
-  // One build search for the pass: each pipeline's builds listed once, each build's annotations read once.
-  const stale = entries.filter((e) => e.state === "claimed" && now - e.claimedAt >= opts.claimLeaseMs);
-  const search = new BuildSearch(deps.codefresh, Math.min(now, ...stale.map((e) => e.claimedAt)) - CLOCK_SLACK_MS);
+  // One build search for the pass: each pipeline's builds listed once, each build's annotations
+  // read once. The window starts at the earliest entry reapOne may look up (claimed, or closing
+  // without a build, by a reaper that died); an entry found stale later in the pass, or older
+  // than the window, makes the search list again from its own claim (BuildSearch.find).
+  const lookups = entries.filter((e) => !e.buildId && (e.state === "claimed" || e.state === "closing") && now - e.claimedAt >= opts.claimLeaseMs);
+  const search = new BuildSearch(deps.codefresh, Math.max(now - MAX_SHARED_WINDOW_MS, Math.min(now, ...lookups.map((e) => e.claimedAt))) - CLOCK_SLACK_MS);
   for (const e of entries) if (e.buildId) search.know(e.buildId, e.runId);
   const results = await runKeyed(entries, (e) => e.runId, opts.concurrency, async (entry) => {
     try {
@@ -74,10 +85,16 @@ async function reapOne(deps: LedgerDeps, opts: ReaperOptions, search: BuildSearc
     if (now - entry.claimedAt < opts.claimLeaseMs) return "waiting";
     const token = await deps.ledger.lock(entry.runId, "claimed", staleLock);
     if (!token) return "busy";
-    const build = entry.pipeline === "-" ? undefined : await search.find([entry.pipeline], entry.runId, entry.claimedAt - CLOCK_SLACK_MS);
+    const found = entry.pipeline === "-" ? ({ kind: "none" } as const) : await search.find([entry.pipeline], entry.runId, entry.claimedAt - CLOCK_SLACK_MS);
+    if (found.kind === "unknown") {
+      // Never a FAILURE while a build may exist: the lock goes stale and a later pass tries again.
+      logger.warn("reaper: whether a build exists is unknown; run left open", { runId: entry.runId, reason: found.reason });
+      return "waiting";
+    }
+    const build = found.kind === "found" ? found.build : undefined;
     if (!build) {
       const summary = "The deploy agent stopped before it started the Codefresh build; run the action again";
-      await closeRun(deps, entry.runId, { status: "FAILURE", summary, statusLabel: "Not started" });
+      await closeRun(deps, entry.runId, { status: "FAILURE", summary, statusLabel: NOT_STARTED_LABEL });
       await deps.ledger.release(entry.runId, token, "closed", { reason: "no build was started" });
       logger.info("reaper: closed a run whose build never started", { runId: entry.runId });
       return "closed";
@@ -105,9 +122,10 @@ async function closeIfEnded(deps: LedgerDeps, staleLock: number, entry: LedgerEn
     return "already-closed";
   }
   if (build && !isTerminalBuildStatus(build.status)) {
-    if (linksTo(run, buildUrl)) return "running";
-    await linkRun(deps, entry.runId, buildId, buildUrl);
-    return "linked";
+    if (linksTo(run, buildId)) return "running";
+    if ((await linkRun(deps, entry.runId, buildId, buildUrl)) === "linked") return "linked";
+    await deps.ledger.markClosed(entry.runId, staleLock);
+    return "already-closed";
   }
   const token = await deps.ledger.lock(entry.runId, "started", staleLock);
   if (!token) return "busy";
@@ -162,27 +180,48 @@ export async function closeEndedRun(
  * the run was closed meanwhile: the run is read, and only a run no longer in progress is left be.
  */
 async function closeRun(deps: Pick<AgentDeps, "port">, runId: string, close: { status: "SUCCESS" | "FAILURE"; summary: string; statusLabel: string; link?: string }): Promise<void> {
+  const text = redact(close.summary, MAX_SUMMARY);
   try {
-    await deps.port.addRunLog(runId, close.summary);
-    await deps.port.patchRun(runId, close);
+    await deps.port.addRunLog(runId, text);
   } catch (err) {
-    if (!(err instanceof PortApiError && err.status >= 400 && err.status < 500)) throw err;
-    const raw = await deps.port.getRun(runId);
-    const run = raw === undefined ? undefined : parseRun(raw);
-    if (run && run.status === "IN_PROGRESS") throw err;
-    logger.info("reaper: run already closed or gone", { runId, reason: err.portMessage });
+    // A refused log line must not keep the run open: the PATCH (and the run's state) decides.
+    if (!isClientError(err)) throw err;
+    logger.warn("reaper: run log refused", { runId, reason: errorText(err) });
   }
+  try {
+    await deps.port.patchRun(runId, { ...close, summary: text });
+  } catch (err) {
+    if (!isClientError(err)) throw err;
+    if (await stillInProgress(deps, runId)) throw err;
+    logger.info("reaper: run already closed or gone", { runId, reason: errorText(err) });
+  }
+}
+
+function isClientError(err: unknown): err is PortApiError {
+  return err instanceof PortApiError && err.status >= 400 && err.status < 500;
+}
+
+async function stillInProgress(deps: Pick<AgentDeps, "port">, runId: string): Promise<boolean> {
+  const raw = await deps.port.getRun(runId);
+  const run = raw === undefined ? undefined : parseRun(raw);
+  return run !== undefined && run.status === "IN_PROGRESS";
 }
 
 /**
  * Link an in-progress run to its build (the agent's own report, repaired). `externalRunId` is
  * written for `external_run_id` look-ups, though Port never returns it on a read.
  */
-async function linkRun(deps: Pick<AgentDeps, "port">, runId: string, buildId: string, buildUrl: string): Promise<void> {
+async function linkRun(deps: Pick<AgentDeps, "port" | "codefresh">, runId: string, buildId: string, buildUrl: string): Promise<"linked" | "ended"> {
   try {
     await deps.port.patchRun(runId, { link: buildUrl, externalRunId: buildId, statusLabel: DEPLOYING_LABEL });
+    return "linked";
   } catch (err) {
-    if (!(err instanceof PortApiError && (err.status === 404 || err.status === 422))) throw err;
+    // A refused link says nothing by itself: read the run. Open still → this pass failed; closed
+    // (by hand, or FAILURE) → its build is stopped, as the deploy path does, so no deploy runs behind it.
+    if (!isClientError(err) || (await stillInProgress(deps, runId))) throw err;
+    await terminateBuild(deps.codefresh, buildId);
+    logger.warn("reaper: run closed in Port while its build runs: build terminated", { runId, buildId });
+    return "ended";
   }
 }
 
@@ -229,6 +268,9 @@ export interface PortRun {
   readonly action: string;
   readonly link: readonly string[];
   readonly createdAt?: string;
+  /** Declared by Port's run schema: when the run (its status label included) last changed. */
+  readonly updatedAt?: string;
+  readonly statusLabel?: string;
   readonly blueprint?: string;
   readonly entity?: string;
   readonly properties: Record<string, unknown>;
@@ -243,6 +285,8 @@ function runSchema() {
       action: ref,
       link: z.union([z.string(), z.array(z.string())]).nullish().transform((v) => (v == null ? [] : typeof v === "string" ? [v] : v)),
       createdAt: z.string().optional(),
+      updatedAt: z.string().nullish(),
+      statusLabel: z.string().nullish(),
       blueprint: ref.nullish(),
       entity: ref.nullish(),
       properties: z.record(z.string(), z.unknown()).nullish(),
@@ -255,20 +299,11 @@ function parseRun(raw: unknown): PortRun {
   const parsed = (cachedRunSchema ??= runSchema()).safeParse(raw);
   if (!parsed.success) throw new Error(`Port answered a run without id/status/action: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   const r = parsed.data;
-  return { id: r.id, status: r.status, action: r.action, link: r.link, createdAt: r.createdAt, blueprint: r.blueprint ?? undefined, entity: r.entity ?? undefined, properties: r.properties ?? {} };
+  return { id: r.id, status: r.status, action: r.action, link: r.link, createdAt: r.createdAt, updatedAt: r.updatedAt ?? undefined, statusLabel: r.statusLabel ?? undefined, blueprint: r.blueprint ?? undefined, entity: r.entity ?? undefined, properties: r.properties ?? {} };
 }
 
-function linksTo(run: PortRun, buildUrl: string): boolean {
-  return run.link.includes(buildUrl);
-}
-
-/** The build a run's link names (the agent links the build it started); undefined if none does. */
-function linkedBuild(codefresh: CodefreshClient, run: PortRun): string | undefined {
-  for (const url of run.link) {
-    const id = codefresh.buildIdFromUrl(url);
-    if (id) return id;
-  }
-  return undefined;
+function linksTo(run: PortRun, buildId: string): boolean {
+  return buildIdFromRunLink(run.link) === buildId;
 }
 
 /**
@@ -316,7 +351,8 @@ function relationOf(entity: unknown, relation: string): string | undefined {
  */
 class BuildSearch {
   private readonly pipelineIds = new Map<string, Promise<string | undefined>>();
-  private readonly listings = new Map<string, Promise<Build[]>>();
+  /** Per pipeline id: the listing and the moment it reaches back to. */
+  private readonly listings = new Map<string, { since: number; builds: Promise<Build[]> }>();
   private readonly owners = new Map<string, Promise<string | undefined>>();
 
   constructor(private readonly codefresh: CodefreshClient, private readonly since: number) {}
@@ -326,21 +362,36 @@ class BuildSearch {
     this.owners.set(buildId, Promise.resolve(runId));
   }
 
-  /** The build of these pipelines created since `since` that carries this run's annotation. */
-  async find(pipelines: readonly string[], runId: string, since: number): Promise<Build | undefined> {
+  /**
+   * The build of these pipelines created since `since` that carries this run's annotation;
+   * "unknown" (never "none") when a pipeline cannot be found or its builds cannot all be listed.
+   */
+  async find(pipelines: readonly string[], runId: string, since: number): Promise<FoundBuild> {
+    let unknown: string | undefined;
     for (const pipeline of pipelines) {
       const pipelineId = await this.pipelineId(pipeline);
-      if (!pipelineId) continue;
-      const candidates = (await this.listing(pipelineId)).filter((b) => !b.created || Date.parse(b.created) >= since);
+      if (!pipelineId) {
+        unknown = `pipeline ${pipeline} not found in Codefresh`;
+        continue;
+      }
+      let listed: Build[];
+      try {
+        listed = await this.listing(pipelineId, since);
+      } catch (err) {
+        if (!(err instanceof CodefreshApiError && err.errorName === "TOO_MANY_PAGES")) throw err;
+        unknown = err.message;
+        continue;
+      }
+      const candidates = listed.filter((b) => !b.created || Date.parse(b.created) >= since);
       // A few reads at a time: the first match ends the search.
       for (let i = 0; i < candidates.length; i += ANNOTATION_READS_AT_ONCE) {
         const chunk = candidates.slice(i, i + ANNOTATION_READS_AT_ONCE);
         const owners = await Promise.all(chunk.map((b) => this.owner(b.id)));
         const match = chunk.find((_, k) => owners[k] === runId);
-        if (match) return match;
+        if (match) return { kind: "found", build: match };
       }
     }
-    return undefined;
+    return unknown === undefined ? { kind: "none" } : { kind: "unknown", reason: unknown };
   }
 
   private pipelineId(name: string): Promise<string | undefined> {
@@ -355,13 +406,14 @@ class BuildSearch {
     return id;
   }
 
-  private listing(pipelineId: string): Promise<Build[]> {
-    let list = this.listings.get(pipelineId);
-    if (!list) {
-      list = this.codefresh.listBuildsSince({ pipelineId, since: this.since });
-      this.listings.set(pipelineId, list);
-    }
-    return list;
+  /** The pipeline's builds since the pass's window, listed again from `since` when that is earlier. */
+  private listing(pipelineId: string, since: number): Promise<Build[]> {
+    const known = this.listings.get(pipelineId);
+    if (known && known.since <= since) return known.builds;
+    const from = Math.min(since, this.since);
+    const builds = this.codefresh.listBuildsSince({ pipelineId, since: from });
+    this.listings.set(pipelineId, { since: from, builds });
+    return builds;
   }
 
   private owner(buildId: string): Promise<string | undefined> {
@@ -376,6 +428,8 @@ class BuildSearch {
 
 const ANNOTATION_READS_AT_ONCE = 8;
 
+type FoundBuild = { readonly kind: "found"; readonly build: Build } | { readonly kind: "none" } | { readonly kind: "unknown"; readonly reason: string };
+
 // ---- Port as the source (the Kubernetes consumer without DynamoDB, see port-ledger.ts) -------
 
 export interface PortReaperOptions {
@@ -389,6 +443,12 @@ export interface PortReaperOptions {
    * minutes): only older ones are looked up in Codefresh by annotation.
    */
   readonly unlinkedGraceMs?: number;
+  /**
+   * A run still showing the agent's "starting" or "start uncertain" label this long after the
+   * label was set (Port's updatedAt; createdAt if absent) is closed FAILURE when Codefresh
+   * definitely has no build for it (default 15 minutes; must exceed a start's duration).
+   */
+  readonly startLeaseMs?: number;
 }
 
 /** Port's maximum `limit` for GET /v1/actions/runs. */
@@ -408,8 +468,12 @@ export async function reapPortRuns(deps: ReaperDeps & Partial<Pick<AgentDeps, "a
   const grace = opts.unlinkedGraceMs ?? 120_000;
   const runs = (await Promise.all(opts.actions.map((action) => activeRuns(deps.port, action, pageSize)))).flat();
   const now = Date.now();
-  const linked = new Map(runs.map((r) => [r.id, r.status === "IN_PROGRESS" ? linkedBuild(deps.codefresh, r) : undefined]));
+  const startLease = opts.startLeaseMs ?? 900_000;
+  const linked = new Map(runs.map((r) => [r.id, r.status === "IN_PROGRESS" ? buildIdFromRunLink(r.link) : undefined]));
   const unlinkedSince = (r: PortRun) => (r.createdAt ? Date.parse(r.createdAt) : NaN);
+  // The agent's pre-start and uncertain labels: a start was (maybe) attempted; past the lease, a
+  // definite "no build" means none will appear (the label is set before the POST, never after).
+  const startAbandoned = (r: PortRun) => (r.statusLabel === STARTING_LABEL || r.statusLabel === UNCERTAIN_LABEL) && now - Date.parse(r.updatedAt ?? r.createdAt ?? "") >= startLease;
   const toSearch = new Set(runs.filter((r) => r.status === "IN_PROGRESS" && !linked.get(r.id) && now - unlinkedSince(r) >= grace));
   const search = new BuildSearch(deps.codefresh, Math.min(now, ...[...toSearch].map(unlinkedSince)) - CLOCK_SLACK_MS);
   for (const [runId, buildId] of linked) if (buildId) search.know(buildId, runId);
@@ -425,11 +489,18 @@ export async function reapPortRuns(deps: ReaperDeps & Partial<Pick<AgentDeps, "a
         return "closed";
       }
       if (!toSearch.has(run)) return "waiting";
-      const build = await search.find(deps.allowedPipelines ?? [], run.id, unlinkedSince(run) - CLOCK_SLACK_MS);
-      if (!build) return "waiting";
+      const found = await search.find(deps.allowedPipelines ?? [], run.id, unlinkedSince(run) - CLOCK_SLACK_MS);
+      if (found.kind === "none" && startAbandoned(run)) {
+        const summary = "No Codefresh build was started for this run (the deploy agent's start was interrupted or got no clear answer); run the action again";
+        await closeRun(deps, run.id, { status: "FAILURE", summary, statusLabel: NOT_STARTED_LABEL });
+        logger.info("reaper: closed a run whose build never started", { runId: run.id });
+        return "closed";
+      }
+      if (found.kind !== "found") return "waiting";
+      const build = found.build;
       const buildUrl = deps.codefresh.buildUrl(build.id);
       if (!isTerminalBuildStatus(build.status)) {
-        await linkRun(deps, run.id, build.id, buildUrl);
+        if ((await linkRun(deps, run.id, build.id, buildUrl)) === "ended") return "already-closed";
         logger.info("reaper: linked a run to the build found by its annotation", { runId: run.id, buildId: build.id });
         return "adopted";
       }

@@ -158,6 +158,64 @@ describe("reapers (DynamoDB ledger and Port runs) against pessimistic emulators"
       assert.equal(kept.properties[DEPLOYMENT.requestedBy], "dev@example.com");
       assert.equal(kept.properties[DEPLOYMENT.status], "terminated");
     });
+    it("never closes a stale closing entry FAILURE while its 20-minute-old build runs (the pass's listing reaches back to it)", async () => {
+      const runId = deployRun();
+      const claimedAt = Date.now() - 20 * 60_000;
+      // A reaper locked it (claimed phase, no build id) and died: the lock is stale, the entry not "claimed".
+      await putEntry({ runId, state: "closing", claimedAt, lockedAt: claimedAt + 1_000, lockToken: "dead-reaper" });
+      const b = build(runId);
+      b.created = new Date(claimedAt + 2_000).toISOString();
+      const result = await reap(deps(), opts);
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS", "not closed while its build runs");
+      assert.deepEqual(result.outcomes, { adopted: 1 });
+      assert.equal(world.port.run(runId)!.run.link, buildUrl(b.id));
+    });
+
+    it("leaves a stale claim open when its pipeline cannot be found in Codefresh (unknown, not \"no build\")", async () => {
+      const runId = deployRun();
+      await putEntry({ runId, state: "claimed", claimedAt: Date.now() - 3_600_000, pipeline: "ghost/pipeline" });
+      const result = await reap(deps(), opts);
+      assert.equal(result.outcomes.closed, undefined);
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
+    });
+
+    it("closes a run even when Port refuses its log line, pass after pass", async () => {
+      const runId = deployRun();
+      const b = build(runId, "error");
+      await putEntry({ runId, state: "started", claimedAt: Date.now(), buildId: b.id, buildUrl: buildUrl(b.id) });
+      linkInPort(runId, b.id);
+      world.port.inject({ method: "POST", path: `/v1/actions/runs/${runId}/logs`, status: 422, times: 100 });
+      assert.deepEqual((await reap(deps(), opts)).outcomes, { closed: 1 });
+      assert.equal(world.port.run(runId)!.run.status, "FAILURE");
+    });
+
+    it("terminates the build when Port refuses the link because the run was closed meanwhile", async () => {
+      const runId = deployRun();
+      const b = build(runId);
+      await putEntry({ runId, state: "started", claimedAt: Date.now(), buildId: b.id, buildUrl: buildUrl(b.id) });
+      world.port.inject({ method: "PATCH", path: `/v1/actions/runs/${runId}`, status: 422, times: 1 });
+      // Port shows it in progress to the reaper's first read, then closed (someone closed it by hand).
+      let reads = 0;
+      const d = deps();
+      const getRun = d.port.getRun.bind(d.port);
+      d.port.getRun = async (id: string) => {
+        const r = await getRun(id);
+        if (++reads === 1) world.port.run(runId)!.run.status = "FAILURE";
+        return r;
+      };
+      const result = await reap(d, opts);
+      assert.notDeepEqual(result.outcomes, { linked: 1 }, "a refused link is not reported linked");
+      assert.equal(world.cf.requestsTo("DELETE", "/api/progress/").length, 1, "the build behind a closed run is terminated");
+    });
+
+    it("does not report linked when Port refuses the link of a run still in progress", async () => {
+      const runId = deployRun();
+      const b = build(runId);
+      await putEntry({ runId, state: "started", claimedAt: Date.now(), buildId: b.id, buildUrl: buildUrl(b.id) });
+      world.port.inject({ method: "PATCH", path: `/v1/actions/runs/${runId}`, status: 422, times: 1 });
+      assert.deepEqual((await reap(deps(), opts)).outcomes, { failed: 1 });
+      assert.equal(world.cf.requestsTo("DELETE", "/api/progress/").length, 0);
+    });
   });
 
   describe("Port-run reaper (no DynamoDB)", () => {
@@ -214,6 +272,47 @@ describe("reapers (DynamoDB ledger and Port runs) against pessimistic emulators"
       assert.equal(world.port.run(oldest)!.run.status, "FAILURE");
       const listings = world.port.requestsTo("GET", "/v1/actions/runs").filter((r) => r.path === "/v1/actions/runs");
       assert.ok(listings.every((r) => !new URLSearchParams(r.query).has("offset")), "no offset: Port's spec has none");
+    });
+
+    it("closes a run left \"start uncertain\" or \"starting\" past the lease when Codefresh definitely has no build for it", async () => {
+      const old = new Date(Date.now() - 3_600_000).toISOString();
+      const uncertain = deployRun("env-1", old);
+      const starting = deployRun("env-2", old);
+      const fresh = deployRun("env-3", old);
+      world.port.run(uncertain)!.run.statusLabel = "Deploy build start uncertain: checking Codefresh";
+      world.port.run(starting)!.run.statusLabel = "Starting deploy build";
+      world.port.run(fresh)!.run.statusLabel = "Starting deploy build";
+      for (const id of [uncertain, starting]) world.port.run(id)!.run.updatedAt = old;
+      const result = await reapPortRuns(portDeps(), { ...portOpts, startLeaseMs: 900_000 });
+      assert.deepEqual(result.outcomes, { closed: 2, waiting: 1 });
+      for (const id of [uncertain, starting]) {
+        const run = world.port.run(id)!.run;
+        assert.equal(run.status, "FAILURE");
+        assert.match(String(run.summary), /no Codefresh build/i);
+        assert.equal(run.statusLabel, "Not started");
+      }
+      assert.equal(world.port.run(fresh)!.run.status, "IN_PROGRESS", "a label set within the lease is left alone");
+    });
+
+    it("leaves an uncertain run open when its pipeline cannot be found (unknown is not \"none\")", async () => {
+      const old = new Date(Date.now() - 3_600_000).toISOString();
+      const runId = deployRun("env-1", old);
+      world.port.run(runId)!.run.statusLabel = "Deploy build start uncertain: checking Codefresh";
+      world.port.run(runId)!.run.updatedAt = old;
+      const result = await reapPortRuns({ ...portDeps(), allowedPipelines: ["ghost/pipeline"] }, { ...portOpts, startLeaseMs: 900_000 });
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
+      assert.equal(result.outcomes.closed, undefined);
+    });
+
+    it("a malformed escape in one run's link fails that run only, and the pass goes on", async () => {
+      const bad = deployRun("env-1");
+      world.port.run(bad)!.run.link = `${world.cf.url}/build/%E0%A4%A`;
+      const ended = deployRun("env-2");
+      const b = build(ended, "terminated");
+      linkInPort(ended, b.id);
+      const result = await reapPortRuns(portDeps(), portOpts);
+      assert.equal(result.outcomes.closed, 1);
+      assert.equal(world.port.run(ended)!.run.status, "FAILURE");
     });
   });
 });
