@@ -45,6 +45,8 @@ export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
 /** Status label shown in Port while the deploy build runs. */
 export const DEPLOYING_LABEL = "Deploying";
+/** Status label of a run the agent closed FAILURE (replaces its pre-start or "Deploying" label). */
+export const FAILED_LABEL = "Not deployed";
 /** Longest summary the agent puts on a run (Port's limit is undocumented; the pipeline uses the same). */
 export const MAX_SUMMARY = 1000;
 
@@ -122,6 +124,8 @@ async function handleRequest(deps: AgentDeps, ref: KafkaRecordRef, request: Depl
   try {
     run = await runState;
   } catch (err) {
+    // An earlier delivery may have started a build: no FAILURE before Codefresh was asked.
+    if (claim === "maybe-started") return uncertain(deps, ref, request, `the run could not be read from Port: ${portReason(err)}`);
     return closeFailed(deps, runId, `The deploy agent could not read this run from Port: ${portReason(err)}`, "failed");
   }
   if (!run) {
@@ -141,21 +145,26 @@ async function handleRequest(deps: AgentDeps, ref: KafkaRecordRef, request: Depl
     return "duplicate";
   }
 
+  // An earlier delivery may have started a build it could not link: find it before anything else
+  // (before a failed entity read can close the run FAILURE over a running build).
+  const search = claim === "maybe-started" ? await searchBuild(deps, request, run.createdAt ?? Date.now() - 86_400_000) : undefined;
   let image: EntityView | undefined;
   let environment: EntityView | undefined;
+  let entitiesFailed: unknown;
   try {
     [image, environment] = await entities;
   } catch (err) {
-    return closeFailed(deps, runId, `The deploy agent could not read the image and environment from Port: ${portReason(err)}`, "failed");
+    entitiesFailed = err;
+  }
+  if (search?.kind === "found") {
+    const decision = entitiesFailed === undefined ? decide({ request, image, environment, allowedPipelines: deps.allowedPipelines, requireProductionApproval: deps.requireProductionApproval }) : undefined;
+    return adopt(deps, ref, request, decision?.kind === "start" ? decision : undefined, search.buildId);
+  }
+  if (search?.kind === "unknown") return uncertain(deps, ref, request, search.reason);
+  if (entitiesFailed !== undefined) {
+    return closeFailed(deps, runId, `The deploy agent could not read the image and environment from Port: ${portReason(entitiesFailed)}`, "failed");
   }
   const decision = decide({ request, image, environment, allowedPipelines: deps.allowedPipelines, requireProductionApproval: deps.requireProductionApproval });
-
-  if (claim === "maybe-started") {
-    // An earlier delivery may have started a build it could not link: find it before anything else.
-    const search = await searchBuild(deps, request, run.createdAt ?? Date.now() - 86_400_000);
-    if (search.kind === "found") return adopt(deps, ref, request, decision.kind === "start" ? decision : undefined, search.buildId);
-    if (search.kind === "unknown") return uncertain(deps, ref, request, search.reason);
-  }
   if (decision.kind === "refuse") {
     logger.warn("request refused", { record: ref.id, runId, reason: decision.summary });
     return closeFailed(deps, runId, `Deploy refused: ${decision.summary}`, "refused");
@@ -295,7 +304,8 @@ export async function reportFailure(deps: Pick<AgentDeps, "port">, runId: string
     logger.warn("run log refused", { runId, reason: errorText(err) });
   }
   try {
-    await deps.port.patchRun(runId, { status: "FAILURE", summary: text });
+    // A final label: "Starting deploy build" or "Deploying" must not outlive the run.
+    await deps.port.patchRun(runId, { status: "FAILURE", summary: text, statusLabel: FAILED_LABEL });
     return "closed";
   } catch (err) {
     if (!(err instanceof PortApiError && err.status >= 400 && err.status < 500)) throw err;

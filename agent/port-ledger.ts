@@ -4,9 +4,11 @@
 // is read from what they do return:
 //   - status no longer IN_PROGRESS (refused, failed or finished)          → handled;
 //   - a `link` to a Codefresh build (set by the agent once it started it) → handled;
-//   - the agent's pre-start status label (STARTING_LABEL, set before every build start, or the
-//     "start uncertain" label)                                           → maybe started: the
+//   - the agent's pre-start status label (STARTING_LABEL, set before every build start)
+//                                                                         → maybe started: the
 //     core looks the build up by its port_run_id annotation before it starts one;
+//   - the "start uncertain" label → handled: left to the reaper (reapPortRuns links the build
+//     or, past the lease with no build found, closes the run FAILURE);
 //   - none of these                                                       → claimed; the label
 //     is set now, before anything is started.
 //
@@ -44,7 +46,10 @@ export class PortRunLedger implements RunClaims {
       const run = runView(raw);
       if (!run) throw new Error(`Port answered run ${runId} without a status`);
       if (run.status !== "IN_PROGRESS" || run.buildId) return "duplicate";
-      if (run.statusLabel === STARTING_LABEL || run.statusLabel === UNCERTAIN_LABEL) return "maybe-started";
+      // Uncertain: the start got no clear answer, most often because Codefresh did not list the
+      // build yet, so a look-up now would say "none" wrongly. The reaper settles it, never a new POST.
+      if (run.statusLabel === UNCERTAIN_LABEL) return "duplicate";
+      if (run.statusLabel === STARTING_LABEL) return "maybe-started";
       await this.port.patchRun(runId, { statusLabel: STARTING_LABEL });
       return "claimed";
     } catch (err) {

@@ -376,6 +376,42 @@ describe("agent under hostile conditions (deploy path)", function () {
       assert.equal(world.port.run(runId)!.run.link, buildUrl(buildId));
     });
 
+    it("a restarted pod starts no second build for a run left \"start uncertain\" (the reaper settles it)", async () => {
+      const runId = world.createRun("env-1");
+      // The previous pod's start got no clear answer; Codefresh does not list the build yet.
+      world.port.run(runId)!.run.statusLabel = UNCERTAIN_LABEL;
+      const summary = await deliver(consumer(), 3, world.request(runId, "img-1", "env-1"));
+      assert.deepEqual(summary.outcomes, { duplicate: 1 });
+      assert.equal(runPosts().length, 0, "no second POST");
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
+    });
+
+    it("a restarted pod that cannot read the entities looks for its predecessor's build first, and never closes FAILURE over it", async () => {
+      const runId = world.createRun("env-1");
+      world.port.run(runId)!.run.statusLabel = STARTING_LABEL;
+      const res = await fetch(`${world.cf.url}/api/pipelines/run/${encodeURIComponent(DEPLOY_PIPELINE)}`, {
+        method: "POST",
+        headers: { authorization: DEFAULT_CODEFRESH_API_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ variables: { PORT_RUN_ID: runId }, annotations: { port_run_id: runId } }),
+      });
+      const buildId = (await res.json()) as string;
+      world.port.inject({ method: "GET", path: "/entities/", status: 500, times: 50 });
+      const summary = await deliver(consumer(), 4, world.request(runId, "img-1", "env-1"));
+      world.port.clearFaults();
+      assert.deepEqual(summary.outcomes, { adopted: 1 });
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
+      assert.equal(world.port.run(runId)!.run.link, buildUrl(buildId));
+    });
+
+    it("a refused run closes FAILURE with a final status label, not the pre-start \"Starting deploy build\"", async () => {
+      const runId = world.createRun("env-3");
+      const summary = await deliver(consumer(), 5, world.request(runId, "img-7", "env-3"));
+      assert.deepEqual(summary.outcomes, { refused: 1 });
+      const run = world.port.run(runId)!.run;
+      assert.equal(run.status, "FAILURE");
+      assert.equal(run.statusLabel, "Not deployed");
+    });
+
     it("marks a run before starting its build, and a fresh run needs no build look-up", async () => {
       const runId = world.createRun("env-1");
       const summary = await deliver(consumer(), 2, world.request(runId, "img-1", "env-1"));
