@@ -117,6 +117,7 @@ export class HttpClient {
           headers: { accept: "application/json", ...(req.body !== undefined ? { "content-type": "application/json" } : {}), ...req.headers },
           body: req.body === undefined ? undefined : JSON.stringify(req.body),
           timeoutMs: this.policy.timeoutMs,
+          fresh: replay === "unsent",
         });
       } catch (err) {
         lastError = err;
@@ -218,6 +219,8 @@ interface RawRequest {
   readonly headers: Record<string, string>;
   readonly body: string | undefined;
   readonly timeoutMs: number;
+  /** On a connection of its own: a call that must not be replayed never meets an idle socket a gateway dropped. */
+  readonly fresh?: boolean;
 }
 
 interface RawResponse {
@@ -246,7 +249,11 @@ function nodeTransport(): Transport {
   const http = require("node:http") as typeof import("node:http");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const https = require("node:https") as typeof import("node:https");
-  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  // `timeout` closes a socket idle in the pool after 4 s, below gateways' idle timeouts (a Lambda
+  // thawed after idling must not write on a connection the other side dropped).
+  const pooled = { keepAlive: true, timeout: 4_000 };
+  const agents = { http: new http.Agent(pooled), https: new https.Agent(pooled) };
+  const once = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
   return (req) =>
     new Promise<RawResponse>((resolve, reject) => {
       // Declared before use: Pulumi's closure serializer refuses a variable used before its declaration.
@@ -259,7 +266,7 @@ function nodeTransport(): Transport {
       const secure = url.protocol === "https:";
       const headers: Record<string, string | number> = { ...req.headers };
       if (req.body !== undefined) headers["content-length"] = Buffer.byteLength(req.body);
-      const request = (secure ? https : http).request(url, { method: req.method, headers, agent: secure ? agents.https : agents.http }, (res) => {
+      const request = (secure ? https : http).request(url, { method: req.method, headers, agent: req.fresh ? (secure ? once.https : once.http) : secure ? agents.https : agents.http }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", fail);

@@ -2,7 +2,7 @@
 // the same timeout and "may have been received" rules as the fetch transport.
 import assert from "node:assert/strict";
 import { createServer, Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { HttpClient } from "../clients/http";
 
 describe("HttpClient node transport", () => {
@@ -57,5 +57,36 @@ describe("HttpClient node transport", () => {
     const client = new HttpClient({ transport: "node", policy: { retries: 2, baseDelayMs: 1 }, sleep: async () => undefined, onAttempt: () => attempts++ });
     await assert.rejects(client.send({ method: "POST", url: "http://127.0.0.1:9/start", body: {}, replay: "unsent" }), /ECONNREFUSED.*after 3 attempts/);
     assert.equal(attempts, 3);
+  });
+
+  it("sends a call that must not be replayed on a fresh connection, not on an idle one the server has dropped", async () => {
+    // A gateway that drops idle connections without telling (no Keep-Alive hint, no FIN): the
+    // next request written on such a socket is answered with a reset.
+    let opened = 0;
+    const sockets = new Set<import("node:net").Socket>();
+    const gateway = createNetServer((socket) => {
+      opened++;
+      sockets.add(socket);
+      let lastAnswer = 0;
+      socket.on("data", (chunk: Buffer) => {
+        if (lastAnswer && Date.now() - lastAnswer > 200) return void socket.resetAndDestroy();
+        if (!chunk.toString().includes("\r\n\r\n")) return;
+        socket.write("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}");
+        lastAnswer = Date.now();
+      });
+      socket.on("error", () => undefined);
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    try {
+      const client = new HttpClient({ transport: "node", policy: { retries: 2, baseDelayMs: 1 }, sleep: async () => undefined });
+      assert.equal((await client.send({ method: "GET", url: `${base}/a` })).status, 200);
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal((await client.send({ method: "POST", url: `${base}/start`, body: {}, replay: "unsent" })).status, 200);
+      assert.equal(opened, 2, "the start went on a connection of its own");
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => gateway.close(resolve));
+    }
   });
 });
