@@ -53,7 +53,8 @@ export function credentialProviders(source: CredentialSource): CredentialProvide
     return { port: async () => port, codefreshApiKey: async () => source.codefreshApiKey };
   }
   // One provider (and SDK client) per container; the SDK honours AWS_ENDPOINT_URL_SECRETS_MANAGER.
-  const secrets = new SecretsProvider();
+  // Bounded: a Secrets Manager that never answers must fail the invocation, not hang it.
+  const secrets = new SecretsProvider({ clientConfig: { maxAttempts: 2, requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000, throwOnRequestTimeout: true } } });
   const read = async (arn: string, what: string): Promise<string> => {
     const value = await secrets.get(arn, { maxAge: SECRET_MAX_AGE_SECONDS });
     if (typeof value !== "string" || value.length === 0) throw new Error(`secret for ${what} is empty or binary`);

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { credentialProviders } from "../agent/credentials";
 import { AgentWorld, captureOutput, startBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
+import { startSilentDynamo } from "./support/dynamodb";
 
 const PORT_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:port";
 const CF_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:cf";
@@ -70,6 +71,24 @@ describe("Port credentials secret that is not JSON", function () {
         return true;
       });
       assert.deepEqual(sm.calls, [`secretsmanager.GetSecretValue ${PORT_ARN}`], "the value really came from Secrets Manager");
+    });
+
+    it("gives up on a Secrets Manager that accepts the connection and never answers, within seconds", async () => {
+      const silent = await startSilentDynamo();
+      process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = silent.endpoint;
+      try {
+        const providers = credentialProviders({ kind: "secrets-manager", portSecretArn: PORT_ARN, codefreshSecretArn: CF_ARN });
+        const started = Date.now();
+        const outcome = await Promise.race([
+          providers.codefreshApiKey().then(() => "answered", () => "rejected"),
+          new Promise((r) => setTimeout(() => r("still waiting"), 15_000)),
+        ]);
+        assert.equal(outcome, "rejected");
+        assert.ok(Date.now() - started < 15_000);
+      } finally {
+        process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = sm.url;
+        await silent.stop();
+      }
     });
 
     it("rejects JSON without clientId/clientSecret without echoing it either", async () => {
