@@ -6,6 +6,7 @@ import { DEPLOY_ACTIONS, DeployRequest } from "../actions/deploy-request";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { DEPLOY_VARIABLES, DEPLOYMENT, ENVIRONMENT, EnvironmentKind, IMAGE, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
 import type { RunStatus } from "../clients/port";
+import { redact } from "./redact";
 
 /** The parts of a Port entity the decision reads. */
 export interface EntityView {
@@ -150,6 +151,7 @@ export function reapOutcome(buildId: string, buildStatus: string): { status: Run
     case "denied":
       return { status: "FAILURE", summary: `Deploy build ${buildId} was denied approval in Codefresh` };
     default:
-      return { status: "FAILURE", summary: `Deploy build ${buildId} ended with status ${buildStatus} without reporting back` };
+      // Codefresh's word, not ours: redacted and short.
+      return { status: "FAILURE", summary: `Deploy build ${buildId} ended with status ${redact(buildStatus, 40)} without reporting back` };
   }
 }

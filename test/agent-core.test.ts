@@ -90,6 +90,13 @@ describe("agent core: decide", () => {
     for (const s of ["error", "terminated", "denied"]) assert.equal(reapOutcome("b1", s).status, "FAILURE");
     assert.match(reapOutcome("b1", "denied").summary, /denied approval/);
   });
+
+  it("never relays an unexpected build status unredacted or uncapped into the run's summary", () => {
+    const token = `eyJhbGciOiJIUzI1NiJ9.${"a".repeat(40)}.${"b".repeat(20)}`;
+    const summary = reapOutcome("b1", `weird ${token} ${"x".repeat(5000)}`).summary;
+    assert.ok(!summary.includes(token), summary);
+    assert.ok(summary.length < 300, `${summary.length} characters`);
+  });
 });
 
 describe("agent core: Kafka decoding", () => {
