@@ -403,6 +403,23 @@ describe("agent under hostile conditions (deploy path)", function () {
       assert.equal(world.port.run(runId)!.run.link, buildUrl(buildId));
     });
 
+    it("a restarted pod that cannot read a marked run leaves it uncertain, never FAILURE over its predecessor's build", async () => {
+      const runId = world.createRun("env-1");
+      world.port.run(runId)!.run.statusLabel = STARTING_LABEL;
+      const res = await fetch(`${world.cf.url}/api/pipelines/run/${encodeURIComponent(DEPLOY_PIPELINE)}`, {
+        method: "POST",
+        headers: { authorization: DEFAULT_CODEFRESH_API_KEY, "content-type": "application/json" },
+        body: JSON.stringify({ variables: { PORT_RUN_ID: runId }, annotations: { port_run_id: runId } }),
+      });
+      assert.equal(res.status, 200);
+      // The batch's run read fails (the claim's own read, which follows it, gets through).
+      world.port.inject({ method: "GET", path: `/v1/actions/runs/${runId}`, status: 400, times: 1 });
+      const summary = await deliver(consumer(), 6, world.request(runId, "img-1", "env-1"));
+      assert.deepEqual(summary.outcomes, { uncertain: 1 });
+      assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
+      assert.equal(world.cf.buildsFor(runId).length, 1, "no second build");
+    });
+
     it("a refused run closes FAILURE with a final status label, not the pre-start \"Starting deploy build\"", async () => {
       const runId = world.createRun("env-3");
       const summary = await deliver(consumer(), 5, world.request(runId, "img-7", "env-3"));
