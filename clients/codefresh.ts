@@ -102,7 +102,8 @@ export class CodefreshClient {
   buildIdFromUrl(url: string): string | undefined {
     const prefix = `${this.base()}/build/`;
     if (!url.startsWith(prefix)) return undefined;
-    const id = decodeURIComponent(url.slice(prefix.length).split(/[/?#]/)[0]);
+    // No decoding: a build id is 24 hex digits, and a malformed escape in a link must not throw.
+    const id = url.slice(prefix.length).split(/[/?#]/)[0];
     return /^[0-9a-f]{24}$/.test(id) ? id : undefined;
   }
 

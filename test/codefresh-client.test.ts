@@ -60,5 +60,6 @@ describe("CodefreshClient build queries", () => {
     assert.equal(c.buildIdFromUrl(c.buildUrl("64ed0bc7c64d3336272d6c51")), "64ed0bc7c64d3336272d6c51");
     assert.equal(c.buildIdFromUrl("https://ci.example.com/build/64ed0bc7c64d3336272d6c51"), undefined);
     assert.equal(c.buildIdFromUrl(`${cf.url}/build/not-an-id`), undefined);
+    assert.equal(c.buildIdFromUrl(`${cf.url}/build/%E0%A4%A`), undefined, "a malformed escape is no build, not a URIError");
   });
 });
