@@ -351,7 +351,7 @@ function relationOf(entity: unknown, relation: string): string | undefined {
  */
 class BuildSearch {
   private readonly pipelineIds = new Map<string, Promise<string | undefined>>();
-  /** Per pipeline id: the listing and the moment it reaches back to. */
+  /** Per pipeline id (and "<id>:older" for look-ups before the window): a listing and how far back it reaches. */
   private readonly listings = new Map<string, { since: number; builds: Promise<Build[]> }>();
   private readonly owners = new Map<string, Promise<string | undefined>>();
 
@@ -406,13 +406,18 @@ class BuildSearch {
     return id;
   }
 
-  /** The pipeline's builds since the pass's window, listed again from `since` when that is earlier. */
+  /**
+   * The pipeline's builds since the pass's window (shared); a look-up reaching back further gets
+   * a listing of its own (kept for others reaching back as far), so one old claim does not widen
+   * every look-up's window.
+   */
   private listing(pipelineId: string, since: number): Promise<Build[]> {
-    const known = this.listings.get(pipelineId);
+    const key = since >= this.since ? pipelineId : `${pipelineId}:older`;
+    const known = this.listings.get(key);
     if (known && known.since <= since) return known.builds;
     const from = Math.min(since, this.since);
     const builds = this.codefresh.listBuildsSince({ pipelineId, since: from });
-    this.listings.set(pipelineId, { since: from, builds });
+    this.listings.set(key, { since: from, builds });
     return builds;
   }
 

@@ -179,6 +179,19 @@ describe("reapers (DynamoDB ledger and Port runs) against pessimistic emulators"
       assert.equal(world.port.run(runId)!.run.status, "IN_PROGRESS");
     });
 
+    it("a very old claim lists its own window: the pass's shared listing reaches back at most a day", async () => {
+      const ancient = deployRun();
+      const recent = deployRun("env-2");
+      await putEntry({ runId: ancient, state: "claimed", claimedAt: Date.now() - 3 * 86_400_000 });
+      await putEntry({ runId: recent, state: "claimed", claimedAt: Date.now() - 3_600_000, environment: "env-2" });
+      build(recent);
+      const result = await reap(deps(), { ...opts, concurrency: 1 });
+      assert.deepEqual(result.outcomes, { adopted: 1, closed: 1 });
+      const firstPages = world.cf.requestsTo("GET", "/api/workflow").map((r) => new URLSearchParams(r.query)).filter((q) => q.get("page") === "1");
+      const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000 - 60_000).toISOString().slice(0, 10);
+      assert.ok(firstPages.some((q) => q.get("startDate")! >= twoDaysAgo), `listings from ${firstPages.map((q) => q.get("startDate")).join(", ")}`);
+    });
+
     it("closes a run even when Port refuses its log line, pass after pass", async () => {
       const runId = deployRun();
       const b = build(runId, "error");
