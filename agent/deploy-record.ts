@@ -14,7 +14,7 @@ import type { DeployRequest } from "../actions/deploy-request";
 import { CodefreshApiError, CodefreshClient } from "../clients/codefresh";
 import { HttpError } from "../clients/http";
 import { PortApiError, PortClient } from "../clients/port";
-import { BuildSearch, findBuildForRun, terminateBuild } from "./build-search";
+import { BuildLookup, findBuildForRun, terminateBuild } from "./build-search";
 import { decide, deploymentEntity, EntityView, runLink, StartBuild } from "./decision";
 import type { EntityLookup, RunLookup } from "./entity-lookup";
 import type { DecodedMessage, KafkaRecordRef } from "./kafka-records";
@@ -257,7 +257,7 @@ async function reportStarted(deps: AgentDeps, request: DeployRequest, start: Sta
   return false;
 }
 
-async function searchBuild(deps: AgentDeps, request: DeployRequest, since: number): Promise<BuildSearch> {
+async function searchBuild(deps: AgentDeps, request: DeployRequest, since: number): Promise<BuildLookup> {
   try {
     return await findBuildForRun(deps.codefresh, { pipeline: request.pipeline, runId: request.runId, since });
   } catch (err) {

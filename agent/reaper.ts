@@ -11,12 +11,12 @@
 import { deployActions } from "../actions/deploy";
 import type { DeployRequest } from "../actions/deploy-request";
 import { deploymentIdentifier } from "../blueprints/identifiers";
-import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, RUN_ID_ANNOTATION } from "../blueprints/vocabulary";
-import { Build, CodefreshApiError, CodefreshClient, isTerminalBuildStatus } from "../clients/codefresh";
+import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT } from "../blueprints/vocabulary";
+import { Build, isTerminalBuildStatus } from "../clients/codefresh";
 import { PortApiError, PortClient } from "../clients/port";
 import { z } from "zod";
 import { deploymentEntity, reapOutcome, runLink } from "./decision";
-import { terminateBuild } from "./build-search";
+import { BuildSearch, terminateBuild } from "./build-search";
 import { AgentDeps, DEPLOYING_LABEL, MAX_SUMMARY } from "./deploy-record";
 import type { LedgerEntry, RunLedger } from "./ledger";
 import { errorText, logger } from "./log";
@@ -341,99 +341,6 @@ function relationOf(entity: unknown, relation: string): string | undefined {
   const value = parsed.success ? parsed.data.relations?.[relation] : undefined;
   return typeof value === "string" && value !== "" ? value : undefined;
 }
-
-// ---- finding a build by its port_run_id annotation, once per pass ---------------------------
-
-/**
- * The builds of a pass: each pipeline's builds since the pass's earliest moment listed once
- * (every page), and each build's annotations read at most once, shared by every run the pass
- * looks up. Builds already known to belong to a run (ledger, links) are never read.
- */
-class BuildSearch {
-  private readonly pipelineIds = new Map<string, Promise<string | undefined>>();
-  /** Per pipeline id (and "<id>:older" for look-ups before the window): a listing and how far back it reaches. */
-  private readonly listings = new Map<string, { since: number; builds: Promise<Build[]> }>();
-  private readonly owners = new Map<string, Promise<string | undefined>>();
-
-  constructor(private readonly codefresh: CodefreshClient, private readonly since: number) {}
-
-  /** A build already known to belong to a run: its annotations need no read. */
-  know(buildId: string, runId: string): void {
-    this.owners.set(buildId, Promise.resolve(runId));
-  }
-
-  /**
-   * The build of these pipelines created since `since` that carries this run's annotation;
-   * "unknown" (never "none") when a pipeline cannot be found or its builds cannot all be listed.
-   */
-  async find(pipelines: readonly string[], runId: string, since: number): Promise<FoundBuild> {
-    let unknown: string | undefined;
-    for (const pipeline of pipelines) {
-      const pipelineId = await this.pipelineId(pipeline);
-      if (!pipelineId) {
-        unknown = `pipeline ${pipeline} not found in Codefresh`;
-        continue;
-      }
-      let listed: Build[];
-      try {
-        listed = await this.listing(pipelineId, since);
-      } catch (err) {
-        if (!(err instanceof CodefreshApiError && err.errorName === "TOO_MANY_PAGES")) throw err;
-        unknown = err.message;
-        continue;
-      }
-      const candidates = listed.filter((b) => !b.created || Date.parse(b.created) >= since);
-      // A few reads at a time: the first match ends the search.
-      for (let i = 0; i < candidates.length; i += ANNOTATION_READS_AT_ONCE) {
-        const chunk = candidates.slice(i, i + ANNOTATION_READS_AT_ONCE);
-        const owners = await Promise.all(chunk.map((b) => this.owner(b.id)));
-        const match = chunk.find((_, k) => owners[k] === runId);
-        if (match) return { kind: "found", build: match };
-      }
-    }
-    return unknown === undefined ? { kind: "none" } : { kind: "unknown", reason: unknown };
-  }
-
-  private pipelineId(name: string): Promise<string | undefined> {
-    let id = this.pipelineIds.get(name);
-    if (!id) {
-      id = this.codefresh.getPipeline(name).then((p) => {
-        const parsed = z.object({ metadata: z.object({ id: z.string() }).loose() }).loose().safeParse(p);
-        return parsed.success ? parsed.data.metadata.id : undefined;
-      });
-      this.pipelineIds.set(name, id);
-    }
-    return id;
-  }
-
-  /**
-   * The pipeline's builds since the pass's window (shared); a look-up reaching back further gets
-   * a listing of its own (kept for others reaching back as far), so one old claim does not widen
-   * every look-up's window.
-   */
-  private listing(pipelineId: string, since: number): Promise<Build[]> {
-    const key = since >= this.since ? pipelineId : `${pipelineId}:older`;
-    const known = this.listings.get(key);
-    if (known && known.since <= since) return known.builds;
-    const from = Math.min(since, this.since);
-    const builds = this.codefresh.listBuildsSince({ pipelineId, since: from });
-    this.listings.set(key, { since: from, builds });
-    return builds;
-  }
-
-  private owner(buildId: string): Promise<string | undefined> {
-    let owner = this.owners.get(buildId);
-    if (!owner) {
-      owner = this.codefresh.buildAnnotations(buildId).then((a) => a[RUN_ID_ANNOTATION]);
-      this.owners.set(buildId, owner);
-    }
-    return owner;
-  }
-}
-
-const ANNOTATION_READS_AT_ONCE = 8;
-
-type FoundBuild = { readonly kind: "found"; readonly build: Build } | { readonly kind: "none" } | { readonly kind: "unknown"; readonly reason: string };
 
 // ---- Port as the source (the Kubernetes consumer without DynamoDB, see port-ledger.ts) -------
 
