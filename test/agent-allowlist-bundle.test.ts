@@ -1,20 +1,12 @@
 // The pipeline allowlist in the built agent: a request for a pipeline whose name only extends an
 // allowed one is refused, its run closed FAILURE with the reason, and no build is started.
 import assert from "node:assert/strict";
-import { AgentWorld, DEPLOY_PIPELINE, startBundleWorld } from "./support/agent-world";
+import { AgentWorld, DEPLOY_PIPELINE, useBundleWorld } from "./support/agent-world";
 
 describe("agent allowlist in the built agent (Lambda bundle against the emulators)", function () {
   this.timeout(60_000);
   let world: AgentWorld;
-  let restoreEnv: () => void;
-
-  before(async () => {
-    ({ world, restoreEnv } = await startBundleWorld());
-  });
-  after(async () => {
-    await world?.stop();
-    restoreEnv?.();
-  });
+  useBundleWorld((w) => (world = w));
 
   it("refuses a request for <allowed>-admin, closes its run FAILURE with the reason and starts no build", async () => {
     world.addImage("img-1", "billing");

@@ -9,7 +9,7 @@ import { PutCommand, DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dyn
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, ENVIRONMENT_KINDS } from "../blueprints/vocabulary";
-import { AgentWorld, BUNDLE, DEPLOY_PIPELINE, captureOutput, startBundleWorld } from "./support/agent-world";
+import { AgentWorld, BUNDLE, DEPLOY_PIPELINE, captureOutput, useBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
 
@@ -47,15 +47,7 @@ function assertCleanOutput(lines: readonly string[], forbidden: readonly string[
 describe("agent bundle (Lambda handlers against emulators)", function () {
   this.timeout(60_000);
   let world: AgentWorld;
-  let restoreEnv: () => void;
-
-  before(async function () {
-    ({ world, restoreEnv } = await startBundleWorld());
-  });
-  after(async () => {
-    await world?.stop();
-    restoreEnv?.();
-  });
+  useBundleWorld((w) => (world = w));
   beforeEach(async () => {
     await world.reset();
     world.addImage("img-1", "billing");

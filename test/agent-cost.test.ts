@@ -6,22 +6,14 @@ import assert from "node:assert/strict";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { RunLedger } from "../agent/ledger";
-import { AgentWorld, startBundleWorld } from "./support/agent-world";
+import { AgentWorld, useBundleWorld } from "./support/agent-world";
 import { LossyDynamo, startLossyDynamo } from "./support/dynamodb";
 
 describe("agent cost per deploy request (bundle against emulators)", function () {
   this.timeout(60_000);
   let world: AgentWorld;
-  let restoreEnv: () => void;
   let dynamo: LossyDynamo;
-
-  before(async () => {
-    ({ world, restoreEnv } = await startBundleWorld());
-  });
-  after(async () => {
-    await world?.stop();
-    restoreEnv?.();
-  });
+  useBundleWorld((w) => (world = w));
   beforeEach(async () => {
     await world.reset();
     world.addImage("img-1", "billing");

@@ -11,7 +11,7 @@ import { decodeMessage } from "../agent/kafka-records";
 import { logger } from "../agent/log";
 import { STARTING_LABEL, UNCERTAIN_LABEL } from "../agent/port-ledger";
 import { loadConsumerSettings } from "../agent/settings";
-import { AgentWorld, DEPLOY_PIPELINE, TOPIC, captureOutput, startBundleWorld } from "./support/agent-world";
+import { AgentWorld, DEPLOY_PIPELINE, TOPIC, captureOutput, useBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { startLossyDynamo, startSilentDynamo } from "./support/dynamodb";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
@@ -22,15 +22,7 @@ const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64");
 describe("agent under hostile conditions (deploy path)", function () {
   this.timeout(60_000);
   let world: AgentWorld;
-  let restoreEnv: () => void;
-
-  before(async function () {
-    ({ world, restoreEnv } = await startBundleWorld());
-  });
-  after(async () => {
-    await world?.stop();
-    restoreEnv?.();
-  });
+  useBundleWorld((w) => (world = w));
   beforeEach(async () => {
     await world.reset();
     world.addImage("img-1", "billing");

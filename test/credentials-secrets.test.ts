@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { credentialProviders } from "../agent/credentials";
-import { AgentWorld, captureOutput, startBundleWorld } from "./support/agent-world";
+import { AgentWorld, captureOutput, useBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { startSilentDynamo } from "./support/dynamodb";
 
@@ -111,15 +111,7 @@ describe("Port credentials secret that is not JSON", function () {
 
   describe("the built agent", () => {
     let world: AgentWorld;
-    let restoreEnv: () => void;
-
-    before(async () => {
-      ({ world, restoreEnv } = await startBundleWorld());
-    });
-    after(async () => {
-      await world?.stop();
-      restoreEnv?.();
-    });
+    useBundleWorld((w) => (world = w));
 
     it("handles the record without starting a build and logs the failure without the secret's text", async () => {
       world.addImage("img-1", "billing");

@@ -14,7 +14,8 @@ import { declarePages, PORTAL_PAGES } from "../pages";
 import type { PortPageBody } from "../pages";
 import { declareCatalog } from "../stacks/catalog-declaration";
 import { ConfigError, parseStackConfig } from "../stacks/config";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { PortEmulator } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 const PORC_URL = "https://porc.example.test";
 const TEMPLATE = "gke-cluster-1-0-0";
@@ -200,17 +201,7 @@ describe("PORC contract: PORC's own writes to blueprint_instance", function () {
 
 describe("PORC declarations through the Port providers", function () {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-  before(async () => {
-    port = await PortEmulator.start();
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
+  usePortEmulator((p) => (port = p));
 
   it("creates the instance blueprint with its summary link and both webhooks, and reads them back without a diff", async () => {
     const decl = declareCatalog(stackConfig({ url: PORC_URL, tokenSecret: "porc-prod", runPath: "/run/{run_id}" }));

@@ -10,6 +10,7 @@ import type { PortObjectInputs } from "../infra/port/object-provider";
 import { convertValue, migrateProperties, parkedName } from "../infra/port/property-migration";
 import { blueprintDrift, markMigrations } from "../tools/drift/compare";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const KEY = "bamboo_key";
@@ -17,19 +18,7 @@ const KEY = "bamboo_key";
 describe("property type change keeping the data", function () {
   this.timeout(60_000);
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
-
-  before(async () => {
-    port = await PortEmulator.start();
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-  });
-  after(async () => {
-    await port.stop();
-    process.env.PORT_CLIENT_ID = saved.id;
-    process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
-  beforeEach(() => port.reset());
+  usePortEmulator((p) => (port = p));
 
   const inputs = (body: object, allow: boolean): PortObjectInputs => ({ baseUrl: port.url, identifier: "product", body: clone(body) as JsonObject, options: { allowPropertyTypeChange: allow } });
   const numeric = () => {

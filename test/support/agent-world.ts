@@ -166,6 +166,22 @@ export async function startBundleWorld(): Promise<{ world: AgentWorld; restoreEn
   return { world: await AgentWorld.start(), restoreEnv };
 }
 
+/**
+ * Mocha hooks for a suite that drives the built bundle: one world for the suite (startBundleWorld)
+ * handed to `set`, stopped and the environment restored after it. Suites seed their own tests.
+ */
+export function useBundleWorld(set: (world: AgentWorld) => void): void {
+  let started: { world: AgentWorld; restoreEnv: () => void } | undefined;
+  before(async () => {
+    started = await startBundleWorld();
+    set(started.world);
+  });
+  after(async () => {
+    await started?.world.stop();
+    started?.restoreEnv();
+  });
+}
+
 export type KafkaEvent = { eventSource: string; bootstrapServers: string; records: Record<string, unknown[]> };
 
 export function deployRequest(runId: string, img: string, env: string, extra: Partial<DeployRequest> = {}): DeployRequest {
