@@ -117,8 +117,9 @@ function withProperties(body: JsonObject, change: (props: Record<string, unknown
   return next as unknown as JsonObject;
 }
 
-async function writeValues(client: PortClient, blueprint: string, values: Map<string, Record<string, JsonValue>>, name: (key: string) => string): Promise<void> {
-  const entities = [...values].map(([identifier, props]) => ({ identifier, properties: Object.fromEntries(Object.entries(props).map(([k, v]) => [name(k), v])) }));
+/** Bulk merge-upsert of converted values (20 per call); relation migrations write `relations`. */
+export async function writeValues(client: PortClient, blueprint: string, values: Map<string, Record<string, JsonValue>>, name: (key: string) => string, section: "properties" | "relations" = "properties"): Promise<void> {
+  const entities = [...values].map(([identifier, props]) => ({ identifier, [section]: Object.fromEntries(Object.entries(props).map(([k, v]) => [name(k), v])) }));
   if (entities.length === 0) return;
   const result = await client.bulkUpsertEntities(blueprint, entities, { merge: true });
   if (result.errors.length > 0) throw new Error(`blueprint "${blueprint}": ${result.errors.length} entities refused the converted values (${result.errors.slice(0, 5).map((f) => `${f.identifier}: ${f.message}`).join("; ")}); the old or parked values are kept — fix and run \`pulumi up\` again`);
