@@ -140,6 +140,14 @@ describe("relation migrations keeping the links", function () {
       assert.equal(port.blueprint("release")!.relations[parkedName("artifact")], undefined);
     });
 
+    it("is blocked at preview for a relation the blueprint's inherited ownership goes through (Port refuses to drop it)", async () => {
+      const owned = (body: JsonObject) => ({ ...body, ownership: { type: "Inherited", path: "stage" } }) as JsonObject;
+      const olds = await seeded(5, undefined, owned(BEFORE));
+      const check = await blueprintProvider.check(olds, inputs(owned(release({ artifact: rel("artifact"), stage: rel("stage", true) })), true));
+      assert.match(check.failures?.[0]?.reason ?? "", /relation "stage" carries the blueprint's inherited ownership/);
+      assert.equal(port.requestsTo("PUT", "/v1/blueprints/release").length, 0);
+    });
+
     it("drift names the intermediate states as a migration in progress, not a hand edit", async () => {
       await seeded(50);
       let bulk = 0;

@@ -82,7 +82,7 @@ async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs 
   const renameIssues = news.renames ? await renameProblems(client, news.identifier, news.renames, news.body) : [];
   if (renameIssues.length > 0) return [{ property: "body.schema.properties", reason: unconvertibleMessage(news.identifier, renameIssues) }];
   const linkIssues = await relationProblems(client, news.identifier, news.body, news.renames, news.options?.allowPropertyTypeChange ?? false);
-  if (linkIssues.length > 0) return [{ property: "body.relations", reason: unconvertibleMessage(news.identifier, linkIssues) }];
+  if (linkIssues.length > 0) return [{ property: "body.relations", reason: linkIssues.join("; ") }];
   if (!news.options?.allowPropertyTypeChange) return [];
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
@@ -209,7 +209,7 @@ export interface PortBlueprintArgs {
   readonly allowPropertyTypeChange?: boolean;
   /** Property → {live value: replacement} applied before conversion; null drops the value. */
   readonly converters?: JsonObject;
-  /** New property → the old one it replaces (`renamedFrom`): values copied before the old one goes. */
+  /** New property or relation → the old one it replaces (`renamedFrom`): values copied before the old one goes. */
   readonly renames?: JsonObject;
   /** Delete the blueprint's entities with it on destroy or replace (otherwise refused, with the count). */
   readonly deleteEntitiesWithBlueprint?: boolean;

@@ -150,11 +150,11 @@ export async function migrateProperties(client: PortClient, blueprint: string, k
   return (await client.replaceBlueprint(blueprint, body)) as JsonObject;
 }
 
-export function unconvertibleMessage(blueprint: string, problems: readonly string[]): string {
+export function unconvertibleMessage(blueprint: string, problems: readonly string[], fix = `Fix them in Port, map them in developer-portal:propertyConverters["${blueprint}.<property>"], or keep the old type`): string {
   const shown = problems.slice(0, 20);
   return (
     `blueprint "${blueprint}": ${problems.length} value${problems.length === 1 ? "" : "s"} cannot be converted to the declared type: ${shown.join("; ")}` +
-    `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. Fix them in Port, map them in developer-portal:propertyConverters["${blueprint}.<property>"], or keep the old type; nothing was changed.`
+    `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. ${fix}; nothing was changed.`
   );
 }
 

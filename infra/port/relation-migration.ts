@@ -22,6 +22,8 @@ function relationsOf(body: JsonObject | undefined): Relations {
 
 const isMany = (r: RelationSchema | undefined) => r?.many === true;
 
+const LINKS_FIX = "Leave at most one link on those entities in Port, or keep the relation many";
+
 /** Relations on both sides whose target, or else whose cardinality (`many`), differs. */
 export function relationChanges(olds: JsonObject | undefined, news: JsonObject): { many: { key: string; to: boolean }[]; target: { key: string; from: string; to: string }[] } {
   const before = relationsOf(olds);
@@ -125,10 +127,21 @@ function bridge(body: JsonObject, live: JsonObject): JsonObject {
   return withRelations({ ...body, schema, relations, mirrorProperties } as unknown as JsonObject, () => undefined);
 }
 
-/** At preview: links that will not fit the declared relations (a many → single with 2+ targets), by entity. */
+/** A reshaped relation the inherited ownership goes through: Port refuses to drop it (invalid_inherited_ownership_path). */
+function ownershipBlocks(blueprint: string, p: Pending): string[] {
+  const ownership = (p.live.ownership ?? {}) as { type?: unknown; path?: unknown };
+  const through = ownership.type === "Inherited" ? String(ownership.path).split(".")[0] : undefined;
+  return p.reshaped.filter((k) => k === through).map((k) => `${blueprint}: relation "${k}" carries the blueprint's inherited ownership, and Port refuses to drop it for the change; change the ownership first (one \`pulumi up\`), then the relation`);
+}
+
+/** At preview, why the pending relation migrations cannot run: links that will not fit (a many → single with 2+ targets) by entity, or an ownership in the way. */
 export async function relationProblems(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean): Promise<string[]> {
   const p = await pendingRelations(client, blueprint, body, renames, allowed);
-  return p ? (await planRelations(client, blueprint, p, relationsOf(body))).problems : [];
+  if (!p) return [];
+  const blocked = ownershipBlocks(blueprint, p);
+  if (blocked.length > 0) return blocked;
+  const { problems } = await planRelations(client, blueprint, p, relationsOf(body));
+  return problems.length > 0 ? [unconvertibleMessage(blueprint, problems, LINKS_FIX)] : [];
 }
 
 /**
@@ -140,8 +153,10 @@ export async function migrateRelations(client: PortClient, blueprint: string, bo
   const p = await pendingRelations(client, blueprint, body, renames, allowed);
   if (!p) return false;
   const declared = relationsOf(body);
+  const blocked = ownershipBlocks(blueprint, p);
+  if (blocked.length > 0) throw new Error(blocked.join("; "));
   const plan = await planRelations(client, blueprint, p, declared);
-  if (plan.problems.length > 0) throw new Error(unconvertibleMessage(blueprint, plan.problems));
+  if (plan.problems.length > 0) throw new Error(unconvertibleMessage(blueprint, plan.problems, LINKS_FIX));
   const start = withRelations(bridge(body, p.live), (rels) => {
     for (const k of p.reshaped) rels[parkedName(k)] = { ...declared[k], required: false, title: `${k} (migrating)` };
   });
