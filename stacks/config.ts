@@ -3,6 +3,7 @@
 // expected; an unknown key (a typo) fails too instead of being silently ignored.
 import { z } from "zod";
 import { DEFAULT_PORC_RUN_PATH, DEFAULT_PORC_TOKEN_SECRET } from "../actions/porc";
+import { catalogFor } from "../blueprints";
 import { environmentIdentifier, isEntityIdentifier } from "../blueprints/identifiers";
 import { ENVIRONMENT_KINDS, TEMPLATE_STATUSES } from "../blueprints/vocabulary";
 import { agentConfigSchema } from "../infra/agent-config";
@@ -122,7 +123,7 @@ export function stackConfigSchema() {
        * Property renames: "<blueprint>.<new property>" → the old property's identifier. Values are
        * copied (converted to the new schema) before the old property is removed.
        */
-      renamedFrom: z.record(z.string().regex(/^[A-Za-z0-9@_=-]+\.[A-Za-z0-9@_=-]+$/, '"<blueprint>.<property>"'), z.string().regex(/^[A-Za-z0-9@_=-]+$/, "a property identifier")).default({}),
+      renamedFrom: z.record(z.string().regex(/^[A-Za-z0-9@_=-]+\.[A-Za-z0-9@_=-]+$/, '"<blueprint>.<property or relation>"'), z.string().regex(/^[A-Za-z0-9@_=-]+$/, "a property or relation identifier")).default({}),
       codefresh: codefreshConfigSchema().default(codefreshConfigSchema().parse({})),
       agent: agentConfigSchema().default(agentConfigSchema().parse({})),
       /** Teams, action permissions and scorecards (stacks/governance-config.ts). */
@@ -148,7 +149,39 @@ export function stackConfigSchema() {
         if (!products.has(s.product)) ctx.addIssue({ code: "custom", path: ["codefresh", "services", i, "product"], message: `no product "${s.product}" is declared under products` });
       });
       for (const issue of owningTeamIssues(cfg.governance, cfg.products)) ctx.addIssue({ code: "custom", ...issue });
+      for (const issue of migrationKeyIssues(cfg.propertyConverters, cfg.renamedFrom, cfg.porc?.url)) ctx.addIssue({ code: "custom", ...issue });
     });
+}
+
+/**
+ * `propertyConverters` and `renamedFrom` keys name what the model declares: a converter a
+ * property, a rename a property or a relation (which one decides how the values are copied). A
+ * rename from its own name, from a name still declared, or from one old name twice is refused.
+ */
+function migrationKeyIssues(converters: Record<string, unknown>, renamedFrom: Record<string, string>, porcUrl: string | undefined): { path: string[]; message: string }[] {
+  const model = new Map(catalogFor({ porcUrl }).map((b) => [b.identifier, { properties: b.body.schema.properties, relations: b.body.relations }]));
+  const issues: { path: string[]; message: string }[] = [];
+  const split = (key: string) => [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)] as const;
+  const unknownBlueprint = (bp: string) => `a blueprint of the model (no blueprint "${bp}" in the model; it has ${[...model.keys()].join(", ")})`;
+  for (const key of Object.keys(converters)) {
+    const [bp, prop] = split(key);
+    const b = model.get(bp);
+    if (!b) issues.push({ path: ["propertyConverters", key], message: unknownBlueprint(bp) });
+    else if (!(prop in b.properties)) issues.push({ path: ["propertyConverters", key], message: `a property of the model (blueprint "${bp}" declares no property "${prop}")` });
+  }
+  const olds = new Map<string, string>();
+  for (const [key, old] of Object.entries(renamedFrom)) {
+    const [bp, next] = split(key);
+    const b = model.get(bp);
+    const fail = (message: string) => issues.push({ path: ["renamedFrom", key], message });
+    if (!b) fail(unknownBlueprint(bp));
+    else if (!(next in b.properties) && !(next in b.relations)) fail(`a property or relation of the model (blueprint "${bp}" declares no property or relation "${next}")`);
+    else if (old === next) fail("a different old name (the old name equals the new one: nothing to rename)");
+    else if (old in b.properties || old in b.relations) fail(`an old name the model no longer declares ("${old}" is still declared on blueprint "${bp}": \`pulumi up\` would never remove it)`);
+    else if (olds.has(`${bp}.${old}`)) fail(`one new name per old one ("${old}" is renamed twice (also ${olds.get(`${bp}.${old}`)}))`);
+    olds.set(`${bp}.${old}`, key);
+  }
+  return issues;
 }
 
 export type StackConfig = z.output<ReturnType<typeof stackConfigSchema>>;

@@ -22,7 +22,7 @@ function changes(base: JsonObject, head: JsonObject): Change[] {
 }
 
 function snapshot(parts: Partial<Omit<Snapshot, "dir">> = {}): Snapshot {
-  return { dir: "-", blueprints: new Map(), actions: new Map(), entities: new Map(), pages: new Map(), pipelines: new Map(), teams: new Map(), scorecards: new Map(), actionPermissions: new Map(), ...parts };
+  return { dir: "-", blueprints: new Map(), actions: new Map(), entities: new Map(), pages: new Map(), pipelines: new Map(), teams: new Map(), scorecards: new Map(), actionPermissions: new Map(), migrations: new Map(), ...parts };
 }
 
 describe("catalog diff classification", () => {
@@ -104,7 +104,7 @@ describe("catalog diff classification", () => {
         { kind: "relation", class: "safe", object: "svc.addone", change: "added", detail: "→ o" },
         { kind: "relation", class: "risky", object: "svc.addreq", change: "added (required)", detail: "→ r, required: entities without it are refused" },
         { kind: "relation", class: "safe", object: "svc.loose", change: "changed", detail: "required: true → false" },
-        { kind: "relation", class: "risky", object: "svc.many", change: "changed", detail: "many false → true" },
+        { kind: "relation", class: "destructive", object: "svc.many", change: "changed", detail: "many false → true: Port drops every entity's links (set allowPropertyTypeChange to keep them)" },
         { kind: "relation", class: "risky", object: "svc.req", change: "changed", detail: "required flag added: entities without it are refused" },
         { kind: "relation", class: "risky", object: "svc.t", change: "changed", detail: "target x → y" },
         { kind: "relation", class: "safe", object: "svc.titled", change: "changed", detail: 'title: "T" → "U"' },
@@ -203,7 +203,7 @@ describe("catalog diff classification", () => {
       const found = changes(bp({}, { relations: { r: rel({ required: true, title: "A", description: "x" }), s: rel({ target: "u" }) } }), bp({}, { relations: { r: rel({ required: true, title: "B", description: "y" }), s: rel({ target: "v", many: true }) } }));
       assert.deepEqual(found, [
         { kind: "relation", class: "safe", object: "svc.r", change: "changed", detail: 'description: "x" → "y"; title: "A" → "B"' },
-        { kind: "relation", class: "risky", object: "svc.s", change: "changed", detail: "target u → v; many false → true" },
+        { kind: "relation", class: "destructive", object: "svc.s", change: "changed", detail: "target u → v; many false → true: Port drops every entity's links (set allowPropertyTypeChange to keep them)" },
       ]);
     });
 

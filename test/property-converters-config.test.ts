@@ -26,6 +26,44 @@ describe("propertyConverters and renamedFrom (stack config)", () => {
     for (const r of others) assert.deepEqual([r.inputs.converters, r.inputs.renames], [undefined, undefined], String(r.inputs.identifier));
   });
 
+  /** The config's problems, or [] when it parses. */
+  const problems = (extra: Record<string, unknown>): string[] => {
+    try {
+      parseStackConfig(raw(extra));
+      return [];
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+  };
+
+  it("accepts renamedFrom for a property and for a relation the model declares", () => {
+    assert.deepEqual(problems({ renamedFrom: { "environment.kind": "tier", "deployment.environment": "target_env" } }), []);
+  });
+
+  it("refuses a key naming a blueprint or property/relation the model does not declare, in one line naming the key", () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ propertyConverters: { "envirnment.kind": { a: "b" } } }, /^developer-portal:propertyConverters\.envirnment\.kind: .*no blueprint "envirnment" in the model/],
+      [{ propertyConverters: { "environment.kinds": { a: "b" } } }, /^developer-portal:propertyConverters\.environment\.kinds: .*blueprint "environment" declares no property "kinds"/],
+      [{ propertyConverters: { "environment.product": { a: "b" } } }, /^developer-portal:propertyConverters\.environment\.product: .*declares no property "product"/],
+      [{ renamedFrom: { "envirnment.kind": "tier" } }, /^developer-portal:renamedFrom\.envirnment\.kind: .*no blueprint "envirnment" in the model/],
+      [{ renamedFrom: { "environment.tier": "kind_old" } }, /^developer-portal:renamedFrom\.environment\.tier: .*declares no property or relation "tier"/],
+      [{ renamedFrom: { "environment.kind": "kind" } }, /^developer-portal:renamedFrom\.environment\.kind: .*old name equals the new one/],
+      [{ renamedFrom: { "environment.kind": "cf_deployment_build" } }, /^developer-portal:renamedFrom\.environment\.kind: .*"cf_deployment_build" is still declared/],
+    ];
+    for (const [extra, line] of cases) {
+      const found = problems(extra);
+      assert.equal(found.length, 1, JSON.stringify(found));
+      assert.match(found[0], line);
+    }
+  });
+
+  it("refuses two new names renamed from one old name of the same blueprint", () => {
+    const found = problems({ renamedFrom: { "environment.kind": "tier", "environment.cf_deployment_build": "tier" } });
+    assert.equal(found.length, 1, JSON.stringify(found));
+    assert.match(found[0], /^developer-portal:renamedFrom\.environment\.cf_deployment_build: .*"tier" is renamed twice \(also environment\.kind\)/);
+  });
+
   it("refuses a key that is not \"<blueprint>.<property>\"", () => {
     assert.throws(() => parseStackConfig(raw({ propertyConverters: { cf_deployment_build_status: { failure: "error" } } })), (e: unknown) => e instanceof ConfigError && /propertyConverters/.test(e.message));
   });

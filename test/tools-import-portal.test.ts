@@ -13,6 +13,7 @@ import { declarePages } from "../pages";
 import { declareCatalog } from "../stacks/catalog-declaration";
 import { readStackConfig } from "../stacks/stack-file";
 import { CliIO, main } from "../tools/cli";
+import { compareBlueprints } from "../tools/import-portal/map";
 import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
 
 const ROOT = join(__dirname, "..");
@@ -224,7 +225,8 @@ describe("portal import", function () {
     assert.deepEqual(calls, ["POST /v1/auth/access_token", "GET /v1/blueprints", search("product"), search("environment"), search("environment"), search("environment"), "GET /v1/actions", "GET /v1/pages"]);
   });
 
-  it("exits 0 on a portal the stack itself built, and the written config equals the stack's own (plus the live bamboo_plan_key)", async () => {
+  /** The live org as `pulumi up` of the dev stack built it. */
+  async function seedStackBuilt() {
     const cfg = readStackConfig(ROOT, "dev");
     const decl = declareCatalog(cfg);
     const done = new Set<string>();
@@ -245,6 +247,11 @@ describe("portal import", function () {
       if (d.kind === "folder") await client.call("POST", "/v1/sidebars/catalog/folders", d.body);
       else port.seed({ pages: [d.body] });
     }
+    return { cfg, client };
+  }
+
+  it("exits 0 on a portal the stack itself built, and the written config equals the stack's own (plus the live bamboo_plan_key)", async () => {
+    const { cfg, client } = await seedStackBuilt();
     // The Bamboo build plan import-bamboo recorded on a product (bamboo_plan_key) comes back too.
     await client.upsertEntity("product", { identifier: "billing", properties: { bamboo_plan_key: "BILL-API" } }, { merge: true });
     writeFileSync(join(dir, "Pulumi.dev.yaml"), readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8"));
@@ -257,6 +264,36 @@ describe("portal import", function () {
     const expected = products(cfg).map((p) => (p.identifier === "billing" ? { ...p, bambooPlanKey: "BILL-API" } : p));
     assert.deepEqual(products(again), expected);
     assert.deepEqual(again.blueprintTemplates, cfg.blueprintTemplates);
+  });
+
+  it("reports an interrupted migration (parked property and relation, a renamed relation's old name) as in progress, not as not expressible, and exits 0", async () => {
+    const { client } = await seedStackBuilt();
+    const live = async (id: string) => (await client.listBlueprints()).find((b) => b.identifier === id) as { schema: { properties: object }; relations: object };
+    const product = await live("product");
+    await client.replaceBlueprint("product", { ...product, schema: { ...product.schema, properties: { ...product.schema.properties, bamboo_key__migrating: { type: "string", title: "bamboo_key (migrating)" } } } });
+    const environment = await live("environment");
+    await client.replaceBlueprint("environment", { ...environment, relations: { ...environment.relations, image_deployed__migrating: { title: "image_deployed (migrating)", target: "image", required: false, many: true } } });
+    const deployment = await live("deployment");
+    await client.replaceBlueprint("deployment", { ...deployment, relations: { ...deployment.relations, env: { title: "Env (old)", target: "environment", required: false, many: false } } });
+    writeFileSync(join(dir, "Pulumi.dev.yaml"), `${readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8").trimEnd()}\n  developer-portal:renamedFrom:\n    deployment.environment: env\n`);
+    const res = await runImport(["--stack", "dev", "--out", "Pulumi.dev.yaml", "--json"]);
+    const report = reportSchema.extend({ migrating: z.array(noteSchema) }).parse(JSON.parse(res.stdout));
+    assert.deepEqual(report.notExpressible, []);
+    assert.equal(res.code, 0, res.stderr);
+    assert.deepEqual(report.migrating.map((n) => n.object), ["environment.image_deployed__migrating", "product.bamboo_key__migrating"]);
+    for (const n of report.migrating) assert.match(n.detail, /migration in progress — run `pulumi up` to finish/);
+    assert.match(report.willAdd.find((n) => n.object === "deployment.env")?.detail ?? "", /renamed to environment \(renamedFrom\)/);
+    const text = await runImport(["--stack", "dev", "--out", "Pulumi.dev.yaml"]);
+    assert.match(text.stdout, /Migration in progress — run `pulumi up` to finish \(2\):\n(.*\n)*  property product\.bamboo_key__migrating: /);
+  });
+
+  it("a property whose type differs from the model beside its parked copy is a migration in progress, not a different type", () => {
+    const model = { identifier: "product", schema: { properties: { bamboo_key: { type: "number" } } } };
+    const live = { identifier: "product", schema: { properties: { bamboo_key: { type: "string" }, bamboo_key__migrating: { type: "number" } } } };
+    const found = compareBlueprints([model], [live], new Map());
+    assert.deepEqual(found.notExpressible, []);
+    assert.deepEqual(found.migrating.map((n) => n.object), ["product.bamboo_key", "product.bamboo_key__migrating"]);
+    assert.match(found.migrating[0].detail, /type live string, model number: migration in progress/);
   });
 
   it("exits 2 and writes nothing when a kept codefresh service names a product that is not live", async () => {

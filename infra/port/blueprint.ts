@@ -6,6 +6,7 @@ import { PortApiError, type PortClient } from "../../clients/port";
 import { canonicalAggregations, canonicalBlueprint, JsonObject } from "./canonical";
 import { CheckFailure, PortObjectInputs, PortObjectProvider } from "./object-provider";
 import { migrateProperties, planMigration, renameProblems, renameProperties, unconvertibleMessage } from "./property-migration";
+import { migrateRelations, relationChanges, relationProblems } from "./relation-migration";
 
 type Properties = Record<string, { type?: unknown; items?: { type?: unknown } }>;
 
@@ -30,14 +31,33 @@ export function typeChanges(olds: JsonObject | undefined, news: JsonObject): { k
   return out;
 }
 
+/** A relation's target never changes in place; its cardinality only with the switch (relation-migration.ts). */
+function checkRelationChanges(olds: PortObjectInputs, news: PortObjectInputs): CheckFailure[] {
+  const changes = relationChanges(olds.body, news.body);
+  const targets = changes.target.map((c) => ({
+    property: `body.relations.${c.key}`,
+    reason: `blueprint "${news.identifier}": relation "${c.key}" would change target ${c.from} → ${c.to}. Its links point at ${c.from} entities and cannot be carried over; declare a new relation instead (and remove the old one once its links are no longer needed).`,
+  }));
+  if (news.options?.allowPropertyTypeChange) return targets;
+  const many = changes.many.map((c) => ({
+    property: `body.relations.${c.key}`,
+    reason:
+      `blueprint "${news.identifier}": relation "${c.key}" would change from ${c.to ? "single to many" : "many to single"}. Port cannot change a relation's cardinality in place; ` +
+      `the relation would be dropped with every entity's links. Set developer-portal:allowPropertyTypeChange to true to carry the links over (each one is read, converted and written back).`,
+  }));
+  return [...targets, ...many];
+}
+
 function checkTypeChanges(olds: PortObjectInputs | undefined, news: PortObjectInputs): CheckFailure[] {
-  if (!olds || news.options?.allowPropertyTypeChange) return [];
-  return typeChanges(olds.body, news.body).map((c) => ({
+  if (!olds) return [];
+  const relations = checkRelationChanges(olds, news);
+  if (news.options?.allowPropertyTypeChange) return relations;
+  return [...relations, ...typeChanges(olds.body, news.body).map((c) => ({
     property: `body.schema.properties.${c.key}`,
     reason:
       `blueprint "${news.identifier}": property "${c.key}" would change type ${c.from} → ${c.to}. Port cannot change a property's type; ` +
       `the property would be dropped with every entity's value. Rename the property instead, or set developer-portal:allowPropertyTypeChange to true to convert the values (each one is read, converted and written back).`,
-  }));
+  }))];
 }
 
 /** PUT replaces the whole blueprint: carry the live aggregations over (they are managed apart). */
@@ -49,6 +69,7 @@ async function withLiveAggregations(client: PortClient, identifier: string, body
 /** Allowed type change: every value is converted and written back (property-migration.ts). */
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
   const body = await withLiveAggregations(client, news.identifier, news.body);
+  await migrateRelations(client, news.identifier, body, news.renames, news.options?.allowPropertyTypeChange ?? false);
   const renamed = await renameProperties(client, news.identifier, news.renames, body);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body, news.converters);
@@ -60,6 +81,8 @@ async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs 
   if (!olds) return [];
   const renameIssues = news.renames ? await renameProblems(client, news.identifier, news.renames, news.body) : [];
   if (renameIssues.length > 0) return [{ property: "body.schema.properties", reason: unconvertibleMessage(news.identifier, renameIssues) }];
+  const linkIssues = await relationProblems(client, news.identifier, news.body, news.renames, news.options?.allowPropertyTypeChange ?? false);
+  if (linkIssues.length > 0) return [{ property: "body.relations", reason: linkIssues.join("; ") }];
   if (!news.options?.allowPropertyTypeChange) return [];
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
@@ -186,7 +209,7 @@ export interface PortBlueprintArgs {
   readonly allowPropertyTypeChange?: boolean;
   /** Property → {live value: replacement} applied before conversion; null drops the value. */
   readonly converters?: JsonObject;
-  /** New property → the old one it replaces (`renamedFrom`): values copied before the old one goes. */
+  /** New property or relation → the old one it replaces (`renamedFrom`): values copied before the old one goes. */
   readonly renames?: JsonObject;
   /** Delete the blueprint's entities with it on destroy or replace (otherwise refused, with the count). */
   readonly deleteEntitiesWithBlueprint?: boolean;

@@ -117,8 +117,9 @@ function withProperties(body: JsonObject, change: (props: Record<string, unknown
   return next as unknown as JsonObject;
 }
 
-async function writeValues(client: PortClient, blueprint: string, values: Map<string, Record<string, JsonValue>>, name: (key: string) => string): Promise<void> {
-  const entities = [...values].map(([identifier, props]) => ({ identifier, properties: Object.fromEntries(Object.entries(props).map(([k, v]) => [name(k), v])) }));
+/** Bulk merge-upsert of converted values (20 per call); relation migrations write `relations`. */
+export async function writeValues(client: PortClient, blueprint: string, values: Map<string, Record<string, JsonValue>>, name: (key: string) => string, section: "properties" | "relations" = "properties"): Promise<void> {
+  const entities = [...values].map(([identifier, props]) => ({ identifier, [section]: Object.fromEntries(Object.entries(props).map(([k, v]) => [name(k), v])) }));
   if (entities.length === 0) return;
   const result = await client.bulkUpsertEntities(blueprint, entities, { merge: true });
   if (result.errors.length > 0) throw new Error(`blueprint "${blueprint}": ${result.errors.length} entities refused the converted values (${result.errors.slice(0, 5).map((f) => `${f.identifier}: ${f.message}`).join("; ")}); the old or parked values are kept — fix and run \`pulumi up\` again`);
@@ -149,11 +150,11 @@ export async function migrateProperties(client: PortClient, blueprint: string, k
   return (await client.replaceBlueprint(blueprint, body)) as JsonObject;
 }
 
-export function unconvertibleMessage(blueprint: string, problems: readonly string[]): string {
+export function unconvertibleMessage(blueprint: string, problems: readonly string[], fix = `Fix them in Port, map them in developer-portal:propertyConverters["${blueprint}.<property>"], or keep the old type`): string {
   const shown = problems.slice(0, 20);
   return (
     `blueprint "${blueprint}": ${problems.length} value${problems.length === 1 ? "" : "s"} cannot be converted to the declared type: ${shown.join("; ")}` +
-    `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. Fix them in Port, map them in developer-portal:propertyConverters["${blueprint}.<property>"], or keep the old type; nothing was changed.`
+    `${problems.length > shown.length ? `; and ${problems.length - shown.length} more` : ""}. ${fix}; nothing was changed.`
   );
 }
 

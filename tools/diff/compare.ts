@@ -2,7 +2,7 @@
 // destructive (data dropped), risky (writes or consumers may start failing) or safe.
 import { canonicalAction, canonicalBlueprint, deepEqual, JsonObject, JsonValue, sortKeys } from "../../infra/port/canonical";
 import { compareGovernance } from "./governance";
-import type { Snapshot } from "./snapshot";
+import type { BlueprintMigration, Snapshot } from "./snapshot";
 
 export const CHANGE_CLASSES = ["destructive", "risky", "safe"] as const;
 export type ChangeClass = (typeof CHANGE_CLASSES)[number];
@@ -81,8 +81,17 @@ function enumValues(prop: JsonObject): string[] {
   return strings(prop.enum ?? obj(prop.items).enum);
 }
 
-/** Changes from one blueprint body to another (also used by drift: declared → live). */
-export function compareBlueprint(id: string, baseBody: JsonObject, headBody: JsonObject, out: Change[]): void {
+/** Removed → added pairs the head declares in renamedFrom (values copied by `pulumi up`, not lost). */
+function declaredRenames(removed: readonly string[], added: readonly string[], migration: BlueprintMigration | undefined): [string, string][] {
+  return Object.entries(migration?.renamedFrom ?? {}).filter(([next, old]) => removed.includes(old) && added.includes(next)).map(([next, old]) => [old, next]);
+}
+
+/**
+ * Changes from one blueprint body to another (also used by drift: declared → live). `migration`
+ * is the head's switches: a conversion it allows keeps the data, a rename it declares is copied.
+ */
+export function compareBlueprint(id: string, baseBody: JsonObject, headBody: JsonObject, out: Change[], migration?: BlueprintMigration): void {
+  const converts = migration?.allowPropertyTypeChange === true;
   const base = canonicalBlueprint(baseBody);
   const head = canonicalBlueprint(headBody);
   const bSchema = obj(base.schema);
@@ -94,8 +103,13 @@ export function compareBlueprint(id: string, baseBody: JsonObject, headBody: Jso
 
   // Properties
   const props = keyDiff(bProps, hProps);
-  const renames = pairRenames(props.removed, props.added, (k) => sortKeys({ def: bProps[k], req: bReq.has(k) }), (k) => sortKeys({ def: hProps[k], req: hReq.has(k) }));
-  for (const [from, to] of renames) {
+  const declaredProps = declaredRenames(props.removed, props.added, migration);
+  for (const [from, to] of declaredProps) {
+    out.push({ class: "risky", kind: "property", object: `${id}.${from}`, change: "renamed", detail: `renamed to \`${to}\` (renamedFrom): values copied (converted to ${typeOf(obj(hProps[to]))}), then \`${from}\` removed; writers using the old name fail` });
+  }
+  const guessed = (list: string[], side: 0 | 1) => list.filter((k) => !declaredProps.some((pair) => pair[side] === k));
+  const renames = [...declaredProps, ...pairRenames(guessed(props.removed, 0), guessed(props.added, 1), (k) => sortKeys({ def: bProps[k], req: bReq.has(k) }), (k) => sortKeys({ def: hProps[k], req: hReq.has(k) }))];
+  for (const [from, to] of renames.slice(declaredProps.length)) {
     out.push({ class: "risky", kind: "property", object: `${id}.${from}`, change: "renamed", detail: `renamed to \`${to}\` (same definition): without a Port rename the values of \`${from}\` are dropped and writers using the old name fail` });
   }
   const renamedFrom = new Set(renames.map(([f]) => f));
@@ -115,7 +129,9 @@ export function compareBlueprint(id: string, baseBody: JsonObject, headBody: Jso
     const b = obj(bProps[k]);
     const h = obj(hProps[k]);
     const parts: { cls: ChangeClass; text: string }[] = [];
-    if (typeOf(b) !== typeOf(h)) parts.push({ cls: "destructive", text: `type ${typeOf(b)} → ${typeOf(h)}: Port drops every entity's value` });
+    if (typeOf(b) !== typeOf(h)) {
+      parts.push(converts ? { cls: "risky", text: `type ${typeOf(b)} → ${typeOf(h)}: converted by allowPropertyTypeChange (values kept; one that does not convert blocks the preview)` } : { cls: "destructive", text: `type ${typeOf(b)} → ${typeOf(h)}: Port drops every entity's value` });
+    }
     const lost = enumValues(b).filter((v) => !enumValues(h).includes(v));
     const gained = enumValues(h).filter((v) => !enumValues(b).includes(v));
     if (lost.length > 0) parts.push({ cls: "risky", text: `enum values removed: ${lost.map((v) => `\`${v}\``).join(", ")} (entities holding them no longer validate)` });
@@ -134,8 +150,11 @@ export function compareBlueprint(id: string, baseBody: JsonObject, headBody: Jso
   const bRels = obj(base.relations);
   const hRels = obj(head.relations);
   const rels = keyDiff(bRels, hRels);
-  const relRenames = pairRenames(rels.removed, rels.added, (k) => bRels[k], (k) => hRels[k]);
-  for (const [from, to] of relRenames) out.push({ class: "risky", kind: "relation", object: `${id}.${from}`, change: "renamed", detail: `renamed to \`${to}\` (same definition): related values are dropped unless renamed in Port` });
+  const declaredRels = declaredRenames(rels.removed, rels.added, migration);
+  for (const [from, to] of declaredRels) out.push({ class: "risky", kind: "relation", object: `${id}.${from}`, change: "renamed", detail: `renamed to \`${to}\` (renamedFrom): links copied, then \`${from}\` removed; writers using the old name fail` });
+  const guessedRel = (list: string[], side: 0 | 1) => list.filter((k) => !declaredRels.some((pair) => pair[side] === k));
+  const relRenames = [...declaredRels, ...pairRenames(guessedRel(rels.removed, 0), guessedRel(rels.added, 1), (k) => bRels[k], (k) => hRels[k])];
+  for (const [from, to] of relRenames.slice(declaredRels.length)) out.push({ class: "risky", kind: "relation", object: `${id}.${from}`, change: "renamed", detail: `renamed to \`${to}\` (same definition): related values are dropped unless renamed in Port` });
   for (const k of rels.removed.filter((k) => !relRenames.some(([f]) => f === k))) {
     out.push({ class: "destructive", kind: "relation", object: `${id}.${k}`, change: "removed", detail: `Port drops every entity's \`${k}\` link (was → ${String(obj(bRels[k]).target)})` });
   }
@@ -150,7 +169,10 @@ export function compareBlueprint(id: string, baseBody: JsonObject, headBody: Jso
     const parts: { cls: ChangeClass; text: string }[] = [];
     if (b.target !== h.target) parts.push({ cls: "risky", text: `target ${String(b.target)} → ${String(h.target)}` });
     if (b.required !== true && h.required === true) parts.push({ cls: "risky", text: "required flag added: entities without it are refused" });
-    if (b.many !== h.many) parts.push({ cls: "risky", text: `many ${String(b.many)} → ${String(h.many)}` });
+    if (b.many !== h.many) {
+      const text = `many ${String(b.many)} → ${String(h.many)}`;
+      parts.push(converts ? { cls: "risky", text: `${text}: links kept (allowPropertyTypeChange; an entity with 2+ links blocks a change to single at preview)` } : { cls: "destructive", text: `${text}: Port drops every entity's links (set allowPropertyTypeChange to keep them)` });
+    }
     const rest = changedPaths(b, h, 1).filter((p) => !["target", "required", "many"].includes(p));
     if (b.required === true && h.required !== true) rest.push("required");
     if (rest.length > 0) parts.push({ cls: "safe", text: rest.map((p) => `${p}: ${show(b[p])} → ${show(h[p])}`).join("; ") });
@@ -260,7 +282,7 @@ export function compareSnapshots(base: Snapshot, head: Snapshot): Change[] {
   const bps = keyDiff(base.blueprints, head.blueprints);
   for (const k of bps.removed) out.push({ class: "destructive", kind: "blueprint", object: k, change: "removed", detail: "deleted from Port with every entity of it" });
   for (const k of bps.added) out.push({ class: "safe", kind: "blueprint", object: k, change: "added", detail: String(head.blueprints.get(k)?.title ?? "") });
-  for (const k of bps.common) compareBlueprint(k, base.blueprints.get(k) ?? {}, head.blueprints.get(k) ?? {}, out);
+  for (const k of bps.common) compareBlueprint(k, base.blueprints.get(k) ?? {}, head.blueprints.get(k) ?? {}, out, head.migrations.get(k));
   compareSimple("action", base.actions, head.actions, canonicalAction, out);
   compareEntities(base.entities, head.entities, out);
   compareSimple("page", base.pages, head.pages, (p) => sortKeys(p) as JsonObject, out);

@@ -17,6 +17,29 @@ export interface Snapshot extends GovernanceSnapshot {
   readonly pages: Map<string, JsonObject>;
   /** Parsed pipeline YAML by "project/name". */
   readonly pipelines: Map<string, JsonObject>;
+  /** Migration switches by blueprint (port/migrations/<id>.json, written only when set). */
+  readonly migrations: Map<string, BlueprintMigration>;
+}
+
+/** What `pulumi up` does with a blueprint change (infra/port/blueprint.ts): converts, and renames. */
+export interface BlueprintMigration {
+  readonly allowPropertyTypeChange: boolean;
+  /** New property or relation → the old one it replaces. */
+  readonly renamedFrom: Readonly<Record<string, string>>;
+}
+
+function migrationSchema() {
+  return z.object({ allowPropertyTypeChange: z.boolean().default(false), renamedFrom: z.record(z.string(), z.string()).default({}) }).strict();
+}
+
+function readMigrations(root: string, dir: string): Map<string, BlueprintMigration> {
+  const out = new Map<string, BlueprintMigration>();
+  for (const [id, body] of readObjects(root, dir)) {
+    const parsed = migrationSchema().safeParse(body);
+    if (!parsed.success) throw new SnapshotError(`${relative(root, join(dir, `${id}.json`))}: expected {allowPropertyTypeChange, renamedFrom}`);
+    out.set(id, parsed.data);
+  }
+  return out;
 }
 
 /** Thrown for anything that makes a directory unreadable as synth output (exit 2). */
@@ -96,5 +119,6 @@ export function loadSnapshot(dir: string): Snapshot {
     entities,
     pages: readObjects(dir, join(port, "pages")),
     pipelines,
+    migrations: readMigrations(dir, join(port, "migrations")),
   };
 }

@@ -3,7 +3,11 @@
 import YAML from "yaml";
 import { z } from "zod";
 import { canonicalAction, canonicalEntity, DeclaredEntity, deepEqual, JsonObject, JsonValue, projectEntity, sortKeys } from "../../infra/port/canonical";
+import { parkedName } from "../../infra/port/property-migration";
 import { Change, changedPaths, compareBlueprint, OBJECT_KINDS, ObjectKind, pipelineChange } from "../diff/compare";
+
+/** Suffix of a property or relation parked during a migration (infra/port). */
+const PARKED = parkedName("");
 
 /** Findings grouped by kind (catalog order), then by object. */
 export function sortFindings(findings: Finding[]): Finding[] {
@@ -184,10 +188,10 @@ export function pageDrift(declared: readonly JsonObject[], live: readonly Record
  * edit: its findings say so, and that the next `pulumi up` finishes it.
  */
 export function markMigrations(findings: readonly Finding[], renamedFrom: Readonly<Record<string, string>>): Finding[] {
-  const PARKED = "__migrating";
   const objects = new Set(findings.map((f) => f.object));
   const oldNames = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${next.slice(0, next.indexOf("."))}.${old}`, next]));
   return findings.map((f) => {
+    if (f.kind === "relation") return relationInProgress(f, objects, oldNames) ?? f;
     if (f.kind !== "property") return f;
     if (f.object.endsWith(PARKED) || objects.has(`${f.object}${PARKED}`)) {
       return { ...f, change: "type change in progress", detail: `values parked in ${f.object.endsWith(PARKED) ? f.object : `${f.object}${PARKED}`}: an interrupted type change; \`pulumi up\` resumes it` };
@@ -196,4 +200,15 @@ export function markMigrations(findings: readonly Finding[], renamedFrom: Readon
     if (next) return { ...f, change: "rename in progress", detail: `old property of renamedFrom ${next}: \`pulumi up\` copies its values and then removes it` };
     return f;
   });
+}
+
+/** A relation parked for a single ↔ many change, its re-added form, or the old name of a relation rename. */
+function relationInProgress(f: Finding, objects: ReadonlySet<string>, oldNames: ReadonlyMap<string, string>): Finding | undefined {
+  if (f.object.endsWith(PARKED) || objects.has(`${f.object}${PARKED}`)) {
+    const parked = f.object.endsWith(PARKED) ? f.object : `${f.object}${PARKED}`;
+    return { ...f, change: "migration in progress", detail: `links parked in ${parked}: an interrupted single ↔ many change; \`pulumi up\` resumes it` };
+  }
+  const next = oldNames.get(f.object);
+  if (next) return { ...f, change: "migration in progress", detail: `old relation of renamedFrom ${next}: \`pulumi up\` copies its links and then removes it` };
+  return undefined;
 }

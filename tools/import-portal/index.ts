@@ -33,6 +33,8 @@ export interface PortalImportReport {
   readonly portOwned: string[];
   /** Live things the model cannot express: exit 1 when any. */
   readonly notExpressible: ImportNote[];
+  /** Leftovers of an interrupted migration (parked copies): `pulumi up` finishes them; not exit 1. */
+  readonly migrating: ImportNote[];
   /** What `pulumi up` with the written config will add to the live portal. */
   readonly willAdd: ImportNote[];
   /** HTTP attempts made to Port (token included, retries included). */
@@ -135,6 +137,7 @@ export async function runPortalImport(opts: PortalImportOptions): Promise<Portal
     },
     portOwned: blueprints.portOwned,
     notExpressible: [...blueprints.notExpressible, ...actions.notExpressible, ...pages.notExpressible, ...mapped.notExpressible],
+    migrating: blueprints.migrating,
     willAdd: [...blueprints.willAdd, ...actions.willAdd, ...pages.willAdd, ...mapped.willAdd],
     requests,
   };
@@ -154,6 +157,7 @@ export function renderImportText(report: PortalImportReport, out: string): strin
     for (const n of notes) lines.push(`  ${n.kind} ${n.object}: ${n.detail}`);
   };
   section("Not expressible in the stack's model", report.notExpressible);
+  section("Migration in progress — run `pulumi up` to finish", report.migrating);
   section("The model will add", report.willAdd);
   lines.push("", `(${report.requests} Port API requests)`);
   return lines.join("\n");

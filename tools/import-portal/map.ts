@@ -2,6 +2,7 @@
 // I/O): index.ts reads Port and writes the file. Identifiers are kept verbatim, so the providers
 // adopt every existing object (they take over on 409) instead of replacing it.
 import { z } from "zod";
+import { parkedName } from "../../infra/port/property-migration";
 import { environmentIdentifier, isEntityIdentifier } from "../../blueprints/identifiers";
 import { BLUEPRINT_TEMPLATE, BLUEPRINTS, ENVIRONMENT, ENVIRONMENT_KINDS, PRODUCT, TEMPLATE_STATUSES } from "../../blueprints/vocabulary";
 
@@ -178,11 +179,15 @@ export function compareBlueprints(
   liveList: readonly unknown[],
   declaredAggregations: ReadonlyMap<string, readonly string[]>,
   renamedFrom: Readonly<Record<string, string>> = {},
-): { notExpressible: ImportNote[]; willAdd: ImportNote[]; portOwned: string[] } {
-  // "<blueprint>.<old>" → new property, for renames the stack declares (values are copied, not lost).
+): { notExpressible: ImportNote[]; willAdd: ImportNote[]; migrating: ImportNote[]; portOwned: string[] } {
+  // "<blueprint>.<old>" → new property or relation, for renames the stack declares (values are copied, not lost).
   const renamedTo = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${next.slice(0, next.indexOf("."))}.${old}`, next.slice(next.indexOf(".") + 1)]));
   const notExpressible: ImportNote[] = [];
   const willAdd: ImportNote[] = [];
+  // A migration `pulumi up` was interrupted in (infra/port): parked copies, and what differs beside them.
+  const migrating: ImportNote[] = [];
+  const inProgress = (kind: string, object: string, what: string) => migrating.push({ kind, object, detail: `${what}: migration in progress — run \`pulumi up\` to finish` });
+  const PARKED = parkedName("");
   const modelBps = new Map(model.map((b) => blueprintSchema.parse(b)).map((b) => [b.identifier, b]));
   const parsed = liveList.map((b) => blueprintSchema.parse(b));
   const portOwned = parsed.filter((b) => isPortOwned(b.identifier)).map((b) => b.identifier).sort();
@@ -196,6 +201,10 @@ export function compareBlueprints(
     for (const [pid, lp] of Object.entries(lb.schema.properties)) {
       const mp = mb.schema.properties[pid];
       const where = `${id}.${pid}`;
+      if (!mp && pid.endsWith(PARKED) && mb.schema.properties[pid.slice(0, -PARKED.length)]) {
+        inProgress("property", where, `parked values of ${pid.slice(0, -PARKED.length)} (an interrupted type change)`);
+        continue;
+      }
       const next = renamedTo.get(where);
       if (!mp && next && mb.schema.properties[next]) {
         willAdd.push({ kind: "property", object: where, detail: `renamed to ${next} (renamedFrom): values copied, then removed` });
@@ -206,7 +215,10 @@ export function compareBlueprints(
         continue;
       }
       for (const field of ["type", "format"] as const) {
-        if ((lp[field] ?? null) !== (mp[field] ?? null)) notExpressible.push({ kind: "property", object: where, detail: `${field} live ${String(lp[field] ?? "none")}, model ${String(mp[field] ?? "none")}` });
+        if ((lp[field] ?? null) === (mp[field] ?? null)) continue;
+        const detail = `${field} live ${String(lp[field] ?? "none")}, model ${String(mp[field] ?? "none")}`;
+        if (parkedName(pid) in lb.schema.properties) inProgress("property", where, detail);
+        else notExpressible.push({ kind: "property", object: where, detail });
       }
       const lEnum = Array.isArray(lp.enum) ? lp.enum : undefined;
       const mEnum = Array.isArray(mp.enum) ? mp.enum : undefined;
@@ -224,8 +236,16 @@ export function compareBlueprints(
     const mRel = mb.relations ?? {};
     for (const [rid, lr] of Object.entries(lRel)) {
       const mr = mRel[rid];
-      if (!mr) notExpressible.push({ kind: "relation", object: `${id}.${rid}`, detail: `to ${String(lr.target)}: not in the model` });
-      else if (lr.target !== mr.target || Boolean(lr.many) !== Boolean(mr.many)) notExpressible.push({ kind: "relation", object: `${id}.${rid}`, detail: `live ${String(lr.target)}${lr.many ? " (many)" : ""}, model ${String(mr.target)}${mr.many ? " (many)" : ""}` });
+      const where = `${id}.${rid}`;
+      const next = renamedTo.get(where);
+      const shape = (r: Record<string, unknown>) => `${String(r.target)}${r.many ? " (many)" : ""}`;
+      if (!mr && rid.endsWith(PARKED) && mRel[rid.slice(0, -PARKED.length)]) inProgress("relation", where, `parked links of ${rid.slice(0, -PARKED.length)} (an interrupted single ↔ many change)`);
+      else if (!mr && next && mRel[next]) willAdd.push({ kind: "relation", object: where, detail: `renamed to ${next} (renamedFrom): links copied, then removed` });
+      else if (!mr) notExpressible.push({ kind: "relation", object: where, detail: `to ${String(lr.target)}: not in the model` });
+      else if (lr.target !== mr.target || Boolean(lr.many) !== Boolean(mr.many)) {
+        if (lr.target === mr.target && parkedName(rid) in lRel) inProgress("relation", where, `live ${shape(lr)}, model ${shape(mr)}`);
+        else notExpressible.push({ kind: "relation", object: where, detail: `live ${shape(lr)}, model ${shape(mr)}` });
+      }
     }
     for (const [rid, mr] of Object.entries(mRel)) if (!(rid in lRel)) willAdd.push({ kind: "relation", object: `${id}.${rid}`, detail: `to ${String(mr.target)}` });
 
@@ -237,7 +257,7 @@ export function compareBlueprints(
     }
   }
   for (const id of [...modelBps.keys()].sort()) if (!live.has(id)) willAdd.push({ kind: "blueprint", object: id, detail: "created by `pulumi up`" });
-  return { notExpressible, willAdd, portOwned };
+  return { notExpressible, willAdd, migrating, portOwned };
 }
 
 /** Actions and pages by identifier: live ones the stack does not declare, declared ones not live. */

@@ -25,6 +25,7 @@ export async function writeResourceFiles(outDir: string, resources: readonly Rec
     switch (r.type) {
       case `${PORT}Blueprint`:
         writeJson(path.join(outDir, "port", "blueprints", `${fileName(String(inputs.identifier))}.json`), inputs.body);
+        writeMigration(outDir, inputs);
         counts.blueprints++;
         break;
       case `${PORT}Action`:
@@ -73,6 +74,14 @@ export async function writeResourceFiles(outDir: string, resources: readonly Rec
     }
   }
   return counts;
+}
+
+/** A blueprint's migration switches, for `diff` (a conversion keeps the data, a declared rename is no removal); only when set. */
+function writeMigration(outDir: string, inputs: Record<string, unknown>): void {
+  const allow = (inputs.options as { allowPropertyTypeChange?: unknown } | undefined)?.allowPropertyTypeChange === true;
+  const renamedFrom = (inputs.renames ?? {}) as Record<string, unknown>;
+  if (!allow && Object.keys(renamedFrom).length === 0) return;
+  writeJson(path.join(outDir, "port", "migrations", `${fileName(String(inputs.identifier))}.json`), { allowPropertyTypeChange: allow, renamedFrom });
 }
 
 /** Copy the files of a Lambda code archive, i.e. the agent bundle `pulumi up` would upload. */

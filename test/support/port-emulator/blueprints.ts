@@ -248,6 +248,14 @@ function check(state: PortState, bp: Blueprint, previous?: Blueprint): void {
         throw new PortError(422, "property_type_change", `The type of property "${name}" of blueprint "${bp.identifier}" cannot be changed from "${before.type}" to "${prop.type}": a property's type is permanent`);
       }
     }
+    // Unknown whether Port converts stored links when `many` or the target changes in place
+    // (its docs are silent): refused here, so the stack must carry the links over itself.
+    for (const [name, rel] of Object.entries(bp.relations)) {
+      const before = previous.relations[name];
+      if (before && (before.many !== rel.many || before.target !== rel.target)) {
+        throw new PortError(422, "relation_type_change", `Relation "${name}" of blueprint "${bp.identifier}" cannot change in place (many ${String(before.many)} → ${String(rel.many)}, target ${before.target} → ${rel.target})`);
+      }
+    }
   }
 }
 
