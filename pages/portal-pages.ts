@@ -7,7 +7,6 @@ import {
   BLUEPRINT_INSTANCE, BLUEPRINTS, BUILD_STATUSES, DEPLOYMENT, ENVIRONMENT, IMAGE, IMAGE_AGGREGATIONS,
 } from "../blueprints/vocabulary";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
-import type { StackConfig } from "../stacks/config";
 import type { JsonObject, PageDeclaration, PortFolderBody, PortPageBody } from "./declaration";
 import { assertValidPages } from "./validate";
 import { all, any, countChart, countLineChart, dashboard, oneOf, pieChart, table, within } from "./widgets";
@@ -21,6 +20,15 @@ export const PORTAL_PAGES = {
   images: "portal_images",
   infrastructure: "portal_infrastructure",
 } as const;
+
+/**
+ * What the pages read from the stack config, in its shape (the stack passes its config): whether
+ * production deploys go through the approval action, and PORC's URL (the instances' summary link).
+ */
+export interface PagesConfig {
+  readonly approvals: { readonly production: boolean };
+  readonly porc?: { readonly url: string };
+}
 
 /** Build states that mean the deploy run failed (every terminal state but success). */
 export const FAILED_BUILD_STATUSES = BUILD_STATUSES.filter((s) => s !== "running" && s !== "success");
@@ -82,7 +90,7 @@ function overviewPage(): Omit<PortPageBody, "parent" | "after"> {
   };
 }
 
-function environmentsPage(cfg: StackConfig): Omit<PortPageBody, "parent" | "after"> {
+function environmentsPage(cfg: PagesConfig): Omit<PortPageBody, "parent" | "after"> {
   // The deploy actions are DAY-2 actions of the environment blueprint: Port offers them in every row.
   const actions = cfg.approvals.production ? [DEPLOY_ACTIONS.fromEnvironment, DEPLOY_ACTIONS.fromEnvironmentWithApproval] : [DEPLOY_ACTIONS.fromEnvironment];
   return entitiesPage(
@@ -162,7 +170,7 @@ function infrastructurePage(catalog: readonly Blueprint[]): Omit<PortPageBody, "
  * The folder, then the pages in sidebar order, each page `after` the one before it. Throws if a
  * widget references a blueprint or property the catalog does not declare.
  */
-export function declarePages(cfg: StackConfig, catalog: readonly Blueprint[] = catalogFor({ porcUrl: cfg.porc?.url })): PageDeclaration[] {
+export function declarePages(cfg: PagesConfig, catalog: readonly Blueprint[] = catalogFor({ porcUrl: cfg.porc?.url })): PageDeclaration[] {
   const root = folder();
   const pages = [overviewPage(), environmentsPage(cfg), deploymentsPage(), imagesPage(catalog), infrastructurePage(catalog)];
   const declarations: PageDeclaration[] = [{ kind: "folder", identifier: root.identifier, body: root }];
