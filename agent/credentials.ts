@@ -9,7 +9,11 @@ import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
 import { z } from "zod";
 import type { PortCredentials } from "../clients/port";
 import { registerSecret } from "./redact";
-import type { CredentialSource } from "./settings";
+
+/** Where the Port and Codefresh credentials come from (settings.ts resolves it from the environment). */
+export type CredentialSource =
+  | { readonly kind: "secrets-manager"; readonly portSecretArn: string; readonly codefreshSecretArn: string }
+  | { readonly kind: "environment"; readonly portClientId: string; readonly portClientSecret: string; readonly codefreshApiKey: string };
 
 /** Seconds a fetched secret is reused before Secrets Manager is asked again. */
 const SECRET_MAX_AGE_SECONDS = 300;

@@ -3,12 +3,10 @@
 // Names are shared with the infrastructure code (infra/aws, infra/kubernetes): change both.
 import { AgentEnvironment, AgentEnvName, DEFAULT_CONCURRENCY } from "./contract";
 import { z } from "zod";
-import { secretVariable } from "./credentials";
+import { type CredentialSource, secretVariable } from "./credentials";
 
-/** Where the Port and Codefresh credentials come from. */
-export type CredentialSource =
-  | { readonly kind: "secrets-manager"; readonly portSecretArn: string; readonly codefreshSecretArn: string }
-  | { readonly kind: "environment"; readonly portClientId: string; readonly portClientSecret: string; readonly codefreshApiKey: string };
+// Owned by credentials.ts, which turns it into providers; kept importable from here.
+export type { CredentialSource } from "./credentials";
 
 /** Settings of both entry points; the DynamoDB run ledger is only required by the Lambda. */
 export interface CommonSettings {

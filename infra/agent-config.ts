@@ -1,12 +1,11 @@
-// Stack config section `agent`: where and how the Codefresh agent runs (parsed as part of
-// stacks/config.ts), and the run-time settings resolved from it. Every field has a default so
-// `agent: {}` (or no section) deploys the Lambda runtime; Kubernetes needs `kubernetes.image`.
+// Stack config section `agent`: where and how the Codefresh agent runs (its schema lives here;
+// stacks/config.ts composes it under `agent`), and the run-time settings resolved from it. Every
+// field has a default so `agent: {}` (or no section) deploys the Lambda runtime; Kubernetes needs
+// `kubernetes.image`.
 import type { PortRegion } from "../clients/port";
 import { AgentEnvironment, DEFAULT_CONCURRENCY } from "../agent/contract";
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import type { StackConfig } from "../stacks/config";
-
 
 /** Port's public Kafka brokers per region (port-api.md §4: SASL_SSL + SCRAM-SHA-512 on 9196). */
 export const PORT_KAFKA_BROKERS: Readonly<Record<PortRegion, readonly string[]>> = {
@@ -171,7 +170,7 @@ export function consumerGroup(orgId: string, agent: AgentConfig): string {
 // ---- Resolved run-time settings, handed to whichever runtime hosts the agent. Plain values
 // only: secrets travel separately as Pulumi secret Outputs and never become environment values.
 
-/** The five secret stack config keys (stacks/config.ts SECRET_KEYS), as the stack reads them. */
+/** The five secret stack config keys (SECRET_KEYS of the stack config), as the stack reads them. */
 export interface AgentSecrets {
   readonly portClientId: pulumi.Input<string>;
   readonly portClientSecret: pulumi.Input<string>;
@@ -192,8 +191,23 @@ export interface AgentSettings {
   readonly allowedPipelines: readonly string[];
 }
 
+/**
+ * What the agent's deployment reads from the stack config: its own `agent` section and the few
+ * facts of other sections it needs, in the stack config's shape (the stack passes its config; a
+ * test passes just these). Never the whole stack config type: infra/ does not import stacks/.
+ */
+export interface AgentStackConfig {
+  readonly agent: AgentConfig;
+  /** Organisation (topic, consumer group) and region (brokers, web app URL). */
+  readonly port: { readonly orgId: string; readonly region: PortRegion };
+  /** Codefresh host the agent starts builds on. */
+  readonly codefresh: { readonly url: string };
+  /** `approvals.production`: the agent refuses Production deploys that bypassed the approval action. */
+  readonly approvals: { readonly production: boolean };
+}
+
 /** Resolve and validate the agent's settings; throws with the offending value. */
-export function resolveAgentSettings(config: StackConfig, portApiUrl: string, allowedPipelines: readonly string[]): AgentSettings {
+export function resolveAgentSettings(config: AgentStackConfig, portApiUrl: string, allowedPipelines: readonly string[]): AgentSettings {
   const url = z.url({ protocol: /^https?$/ });
   // A comma would split one name into two in ALLOWED_PIPELINES.
   const pipeline = z.string().regex(/^[^/,\s]+\/[^/,\s]+$/, 'a "project/pipeline" name without commas or spaces');
@@ -216,7 +230,7 @@ export function resolveAgentSettings(config: StackConfig, portApiUrl: string, al
 }
 
 /** Environment both runtimes give the agent (the names are the agent's contract). */
-export function commonAgentEnvironment(settings: AgentSettings, config: StackConfig): AgentEnvironment {
+export function commonAgentEnvironment(settings: AgentSettings, config: Pick<AgentStackConfig, "agent" | "approvals">): AgentEnvironment {
   return {
     PORT_API_URL: settings.portApiUrl,
     PORT_APP_URL: settings.portAppUrl,

@@ -1,16 +1,15 @@
 // Where the Codefresh agent runs, chosen by `agent.runtime`: AWS Lambda on Port's Kafka
 // (default) or a Kubernetes Deployment. Both get the same settings and secrets.
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../stacks/config";
-import { AgentConfig, AgentSecrets, AgentSettings, resolveAgentSettings } from "./agent-config";
+import { AgentConfig, AgentSecrets, AgentSettings, AgentStackConfig, resolveAgentSettings } from "./agent-config";
 import { LambdaAgent } from "./aws";
 import { KubernetesAgent } from "./kubernetes";
 
 export type { AgentSecrets } from "./agent-config";
 
 export interface AgentDeploymentArgs {
-  /** The parsed stack config; `agent` picks the runtime and sizes it. */
-  readonly config: StackConfig;
+  /** The stack config's `agent` section (picks the runtime and sizes it) and the facts it shares. */
+  readonly config: AgentStackConfig;
   /** Port API base URL the agent calls (the stack's resolved region/base URL). */
   readonly portApiUrl: string;
   /** "project/pipeline" names the agent may start (the deploy actions' allowlist). */

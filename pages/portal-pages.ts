@@ -3,14 +3,14 @@
 // Infrastructure, in that order (`after` chains them). Every identifier comes from the shared
 // vocabulary; validatePages checks every reference against the catalog before anything is sent.
 import { catalogFor, type Blueprint } from "../blueprints";
+import { declareScorecards, SCORECARDS, type ScorecardArgs } from "../blueprints/scorecards";
 import {
   BLUEPRINT_INSTANCE, BLUEPRINTS, BUILD_STATUSES, DEPLOYMENT, ENVIRONMENT, IMAGE, IMAGE_AGGREGATIONS,
 } from "../blueprints/vocabulary";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
-import type { StackConfig } from "../stacks/config";
 import type { JsonObject, PageDeclaration, PortFolderBody, PortPageBody } from "./declaration";
-import { assertValidPages } from "./validate";
-import { all, any, countChart, countLineChart, dashboard, oneOf, pieChart, table, within } from "./widgets";
+import { assertValidPages, type PageScorecard } from "./validate";
+import { all, any, countChart, countLineChart, dashboard, oneOf, pieChart, scorecardColumn, table, within } from "./widgets";
 
 /** Identifiers of the folder and pages (stable: renaming one replaces the page in Port). */
 export const PORTAL_PAGES = {
@@ -21,6 +21,17 @@ export const PORTAL_PAGES = {
   images: "portal_images",
   infrastructure: "portal_infrastructure",
 } as const;
+
+/**
+ * What the pages read from the stack config, in its shape (the stack passes its config): whether
+ * production deploys go through the approval action, PORC's URL (the instances' summary link),
+ * and the scorecards (the environments table shows the Production readiness level).
+ */
+export interface PagesConfig {
+  readonly approvals: { readonly production: boolean };
+  readonly porc?: { readonly url: string };
+  readonly governance?: { readonly scorecards?: ScorecardArgs };
+}
 
 /** Build states that mean the deploy run failed (every terminal state but success). */
 export const FAILED_BUILD_STATUSES = BUILD_STATUSES.filter((s) => s !== "running" && s !== "success");
@@ -82,19 +93,23 @@ function overviewPage(): Omit<PortPageBody, "parent" | "after"> {
   };
 }
 
-function environmentsPage(cfg: StackConfig): Omit<PortPageBody, "parent" | "after"> {
+function environmentsPage(cfg: PagesConfig, scorecards: readonly PageScorecard[]): Omit<PortPageBody, "parent" | "after"> {
   // The deploy actions are DAY-2 actions of the environment blueprint: Port offers them in every row.
   const actions = cfg.approvals.production ? [DEPLOY_ACTIONS.fromEnvironment, DEPLOY_ACTIONS.fromEnvironmentWithApproval] : [DEPLOY_ACTIONS.fromEnvironment];
+  const readiness = scorecards.some((s) => s.blueprint === BLUEPRINTS.environment && s.identifier === SCORECARDS.productionReadiness);
+  // The description names the column too: the canonical form ignores the column (its key is
+  // undocumented), so turning scorecards on or off still changes the page and gets it sent.
+  const level = readiness ? " The Production readiness level of each production environment is shown beside its kind." : "";
   return entitiesPage(
     PORTAL_PAGES.environments,
     "Environments",
     "Environment",
-    `Every environment of every product, grouped by kind. Deploy from a row's actions (${actions.join(", ")}).`,
+    `Every environment of every product, grouped by kind. Deploy from a row's actions (${actions.join(", ")}).${level}`,
     BLUEPRINTS.environment,
     table({
       id: "environmentsTable",
       blueprint: BLUEPRINTS.environment,
-      columns: ["$title", ENVIRONMENT.kind, ENVIRONMENT.product, ENVIRONMENT.imageDeployed, ENVIRONMENT.imageCreatedAt, ENVIRONMENT.deploymentBuild, ENVIRONMENT.deploymentBuildStatus, ENVIRONMENT.lastDeploymentTimestamp],
+      columns: ["$title", ENVIRONMENT.kind, ...(readiness ? [scorecardColumn(SCORECARDS.productionReadiness)] : []), ENVIRONMENT.product, ENVIRONMENT.imageDeployed, ENVIRONMENT.imageCreatedAt, ENVIRONMENT.deploymentBuild, ENVIRONMENT.deploymentBuildStatus, ENVIRONMENT.lastDeploymentTimestamp],
       groupBy: [ENVIRONMENT.kind],
       sortBy: [{ property: ENVIRONMENT.lastDeploymentTimestamp, order: "desc" }],
     }),
@@ -162,14 +177,15 @@ function infrastructurePage(catalog: readonly Blueprint[]): Omit<PortPageBody, "
  * The folder, then the pages in sidebar order, each page `after` the one before it. Throws if a
  * widget references a blueprint or property the catalog does not declare.
  */
-export function declarePages(cfg: StackConfig, catalog: readonly Blueprint[] = catalogFor({ porcUrl: cfg.porc?.url })): PageDeclaration[] {
+export function declarePages(cfg: PagesConfig, catalog: readonly Blueprint[] = catalogFor({ porcUrl: cfg.porc?.url })): PageDeclaration[] {
   const root = folder();
-  const pages = [overviewPage(), environmentsPage(cfg), deploymentsPage(), imagesPage(catalog), infrastructurePage(catalog)];
+  const scorecards: PageScorecard[] = cfg.governance?.scorecards ? declareScorecards(cfg.governance.scorecards).map((s) => ({ blueprint: s.blueprint, identifier: s.identifier })) : [];
+  const pages = [overviewPage(), environmentsPage(cfg, scorecards), deploymentsPage(), imagesPage(catalog), infrastructurePage(catalog)];
   const declarations: PageDeclaration[] = [{ kind: "folder", identifier: root.identifier, body: root }];
   pages.forEach((page, i) => {
     const body: PortPageBody = { ...page, parent: root.identifier, ...(i > 0 ? { after: pages[i - 1].identifier } : {}) };
     declarations.push({ kind: "page", identifier: body.identifier, body });
   });
-  assertValidPages(declarations, catalog);
+  assertValidPages(declarations, catalog, scorecards);
   return declarations;
 }

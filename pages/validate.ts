@@ -4,6 +4,7 @@
 // at build time, instead of rendering an empty column in Port.
 import type { Blueprint } from "../blueprints";
 import type { JsonObject, JsonValue, PageDeclaration } from "./declaration";
+import { SCORECARD_COLUMN_PREFIX } from "./widgets";
 
 /** Fields every entity has, addressed with a `$` prefix. */
 const META_FIELDS = ["$identifier", "$title", "$icon", "$blueprint", "$team", "$createdAt", "$updatedAt", "$createdBy", "$updatedBy"];
@@ -52,8 +53,15 @@ class Checker {
   readonly problems: string[] = [];
   private readonly catalog: Map<string, Fields>;
 
-  constructor(blueprints: readonly Blueprint[]) {
+  constructor(blueprints: readonly Blueprint[], private readonly scorecards: readonly { readonly blueprint: string; readonly identifier: string }[] = []) {
     this.catalog = new Map(blueprints.map((b) => [b.identifier, fieldsOf(b)]));
+  }
+
+  /** A table column: any field, or a scorecard's level (`scorecard#<id>`) declared on that blueprint. */
+  column(where: string, bpId: string, fields: Fields, name: string): void {
+    if (!name.startsWith(SCORECARD_COLUMN_PREFIX)) return this.field(where, bpId, fields, name);
+    const id = name.slice(SCORECARD_COLUMN_PREFIX.length);
+    if (!this.scorecards.some((s) => s.blueprint === bpId && s.identifier === id)) this.fail(where, `scorecard "${id}" is not declared on blueprint "${bpId}"`);
   }
 
   private fail(where: string, message: string): void {
@@ -149,8 +157,8 @@ class Checker {
       const fields = this.blueprint(where, bpId);
       if (!fields || !isObject(view)) continue;
       const settings = (key: string): JsonObject => (isObject(view[key]) ? (view[key] as JsonObject) : {});
-      for (const name of strings(settings("propertiesSettings").shown)) this.field(`${where}.shown`, bpId, fields, name);
-      for (const name of strings(settings("propertiesSettings").order)) if (name !== "FROZEN_RIGHT_COLUMN") this.field(`${where}.order`, bpId, fields, name);
+      for (const name of strings(settings("propertiesSettings").shown)) this.column(`${where}.shown`, bpId, fields, name);
+      for (const name of strings(settings("propertiesSettings").order)) if (name !== "FROZEN_RIGHT_COLUMN") this.column(`${where}.order`, bpId, fields, name);
       for (const name of strings(settings("groupSettings").groupBy)) this.field(`${where}.groupBy`, bpId, fields, name);
       const sortBy = settings("sortSettings").sortBy;
       if (Array.isArray(sortBy)) for (const s of sortBy) if (isObject(s) && typeof s.property === "string") this.field(`${where}.sortBy`, bpId, fields, s.property);
@@ -177,9 +185,15 @@ class Checker {
   }
 }
 
+/** A scorecard the stack declares: a table may show its level as a column. */
+export interface PageScorecard {
+  readonly blueprint: string;
+  readonly identifier: string;
+}
+
 /** Problems with the pages' references and sidebar placement; empty when all is well. */
-export function validatePages(declarations: readonly PageDeclaration[], catalog: readonly Blueprint[]): string[] {
-  const checker = new Checker(catalog);
+export function validatePages(declarations: readonly PageDeclaration[], catalog: readonly Blueprint[], scorecards: readonly PageScorecard[] = []): string[] {
+  const checker = new Checker(catalog, scorecards);
   const seen = new Set<string>();
   const folders = new Set(declarations.filter((d) => d.kind === "folder").map((d) => d.identifier));
   for (const decl of declarations) {
@@ -205,7 +219,7 @@ export class PageReferenceError extends Error {
   }
 }
 
-export function assertValidPages(declarations: readonly PageDeclaration[], catalog: readonly Blueprint[]): void {
-  const problems = validatePages(declarations, catalog);
+export function assertValidPages(declarations: readonly PageDeclaration[], catalog: readonly Blueprint[], scorecards: readonly PageScorecard[] = []): void {
+  const problems = validatePages(declarations, catalog, scorecards);
   if (problems.length > 0) throw new PageReferenceError(problems);
 }

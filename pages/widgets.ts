@@ -53,6 +53,18 @@ export interface TableOptions {
   readonly dataset?: RuleGroup;
 }
 
+/**
+ * The table column showing an entity's level in a scorecard. Port's catalog tables show one per
+ * scorecard, but the key a saved view uses for it is not documented (the OpenAPI types `shown` and
+ * `order` as plain strings); this is the `<kind>#<identifier>` form Port uses for non-property
+ * fields of a widget (`mirror-property#…`, and `scorecard#…` in public page configs). The page's
+ * canonical form does not compare it (infra/port/canonical-page.ts).
+ */
+export function scorecardColumn(scorecard: string): string {
+  return `${SCORECARD_COLUMN_PREFIX}${scorecard}`;
+}
+export const SCORECARD_COLUMN_PREFIX = "scorecard#";
+
 /** A table of one blueprint's entities, with its columns, grouping and sort saved in the view. */
 export function table(opts: TableOptions): JsonObject {
   return json({

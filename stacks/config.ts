@@ -1,14 +1,18 @@
 // The stack's configuration: one zod schema for every key under the project namespace, parsed
 // before any resource is registered. A bad value fails with the key, the value and what was
-// expected; an unknown key (a typo) fails too instead of being silently ignored.
+// expected; an unknown key (a typo) fails too instead of being silently ignored. Each section's
+// schema lives with the component it configures (catalog-config.ts, governance-config.ts,
+// actions/porc-config.ts, pipelines/config.ts, infra/agent-config.ts); this module composes them
+// and checks what spans sections. Lower layers never import it: they take their own typed args.
 import { z } from "zod";
-import { DEFAULT_PORC_RUN_PATH, DEFAULT_PORC_TOKEN_SECRET } from "../actions/porc";
+import { porcConfigSchema } from "../actions/porc-config";
 import { catalogFor } from "../blueprints";
-import { environmentIdentifier, isEntityIdentifier } from "../blueprints/identifiers";
-import { ENVIRONMENT_KINDS, TEMPLATE_STATUSES } from "../blueprints/vocabulary";
 import { agentConfigSchema } from "../infra/agent-config";
 import { codefreshConfigSchema } from "../pipelines/config";
+import { approvalsConfigSchema, duplicateIdentifierIssues, portConfigSchema, productSchema, templateSchema } from "./catalog-config";
 import { governanceConfigSchema, owningTeamIssues } from "./governance-config";
+
+export { declaredEnvironments } from "./catalog-config";
 
 /** The Pulumi project name, i.e. the config namespace. */
 export const PROJECT = "developer-portal";
@@ -17,96 +21,14 @@ export const PROJECT = "developer-portal";
 export const SECRET_KEYS = ["portClientId", "portClientSecret", "codefreshApiKey", "kafkaUsername", "kafkaPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
 
-const identifier = () => z.string().refine(isEntityIdentifier, "a Port identifier: letters, digits and @_.+:/=- (max 1000)");
-
-function environmentSchema() {
-  return z
-    .object({
-      /** Short name within the product, e.g. "dev" or "prod-eu". */
-      name: z.string().min(1).max(100),
-      kind: z.enum(ENVIRONMENT_KINDS),
-      /** Explicit entity identifier; default "<product>-<name>". */
-      identifier: identifier().optional(),
-      title: z.string().min(1).max(200).optional(),
-    })
-    .strict();
-}
-
-function productSchema() {
-  return z
-    .object({
-      identifier: identifier(),
-      title: z.string().min(1).max(200),
-      description: z.string().max(2000).optional(),
-      repository: z.url().optional(),
-      owningTeam: z.string().min(1).max(200).optional(),
-      bambooKey: z.string().min(1).max(100).optional(),
-      /** Bamboo build plan key (e.g. "BILL-API") the product's CI service replaces. */
-      bambooPlanKey: z.string().min(1).max(100).optional(),
-      environments: z.array(environmentSchema()).default([]),
-    })
-    .strict();
-}
-
-function templateSchema() {
-  return z
-    .object({
-      identifier: identifier(),
-      title: z.string().min(1).max(200),
-      modulePath: z.string().min(1),
-      repoUrl: z.url().optional(),
-      inputsRequired: z.array(z.string().min(1)).default([]),
-      owner: z.string().min(1).optional(),
-      status: z.enum(TEMPLATE_STATUSES).default("approved"),
-      version: z.string().min(1).optional(),
-    })
-    .strict();
-}
-
-/** Port organization secret names (POST /v1/organization/secrets `secretName`). */
-const PORT_SECRET_NAME = /^[A-Za-z0-9_-]{1,100}$/;
-/** A URL path with exactly one whole `{run_id}` segment, e.g. /runs/{run_id} or /run/{run_id}. */
-const PORC_RUN_PATH = /^(\/[A-Za-z0-9._~-]+)*\/\{run_id\}(\/[A-Za-z0-9._~-]+)*$/;
-
-function isPorcBaseUrl(text: string): boolean {
-  if (!URL.canParse(text) || text.includes("?") || text.includes("#")) return false;
-  return ["https:", "http:"].includes(new URL(text).protocol);
-}
-
-function porcSchema() {
-  return z
-    .object({
-      /** PORC API base URL, called by Port's webhooks; run paths are appended to it. */
-      url: z.string().refine(isPorcBaseUrl, "an http(s) base URL without query or fragment, e.g. https://porc.example.internal"),
-      /** Port organization secret holding PORC's bearer token (create it in Port; see README). */
-      tokenSecret: z.string().regex(PORT_SECRET_NAME, "a Port secret name: 1-100 letters, digits, _ or -").default(DEFAULT_PORC_TOKEN_SECRET),
-      /** Where PORC serves a run; PORC's API document shows both /run/{run_id} and /runs/{run_id}. */
-      runPath: z.string().regex(PORC_RUN_PATH, 'a path like "/runs/{run_id}": leading slash, exactly one whole {run_id} segment, no trailing slash or query').default(DEFAULT_PORC_RUN_PATH),
-    })
-    .strict();
-}
-
 export function stackConfigSchema() {
   return z
     .object({
-      port: z
-        .object({
-          /** Port organisation id: the Kafka topic and consumer-group prefix. */
-          orgId: z.string().regex(/^org_[A-Za-z0-9]+$/, 'Port org id like "org_AbC123"'),
-          region: z.enum(["eu", "us"]).default("eu"),
-          /** Explicit API base URL (overrides region), e.g. for a proxy. */
-          baseUrl: z.url().optional(),
-          /**
-           * Destroy or replace of a blueprint also deletes its entities (images and deployments
-           * the pipelines wrote). Off: refused at preview/destroy, naming the blueprint and count.
-           */
-          deleteEntitiesWithBlueprints: z.boolean().default(false),
-        })
-        .strict(),
+      port: portConfigSchema(),
       products: z.array(productSchema()).default([]),
       blueprintTemplates: z.array(templateSchema()).default([]),
-      approvals: z.object({ production: z.boolean().default(true) }).strict().default({ production: true }),
-      porc: porcSchema().optional(),
+      approvals: approvalsConfigSchema(),
+      porc: porcConfigSchema().optional(),
       /** Allow a property's type to change: every value is read, converted and written back. */
       allowPropertyTypeChange: z.boolean().default(false),
       /**
@@ -131,19 +53,7 @@ export function stackConfigSchema() {
     })
     .strict()
     .superRefine((cfg, ctx) => {
-      const seen = new Map<string, string>();
-      cfg.products.forEach((p, i) => {
-        if (seen.has(p.identifier)) ctx.addIssue({ code: "custom", path: ["products", i, "identifier"], message: `duplicate product identifier (also ${seen.get(p.identifier)})` });
-        seen.set(p.identifier, `products[${i}]`);
-      });
-      const envs = new Map<string, string>();
-      cfg.products.forEach((p, i) =>
-        p.environments.forEach((e, j) => {
-          const id = e.identifier ?? environmentIdentifier(p.identifier, e.name);
-          if (envs.has(id)) ctx.addIssue({ code: "custom", path: ["products", i, "environments", j], message: `environment identifier "${id}" is declared twice (also ${envs.get(id)})` });
-          envs.set(id, `products[${i}].environments[${j}]`);
-        }),
-      );
+      for (const issue of duplicateIdentifierIssues(cfg.products)) ctx.addIssue({ code: "custom", ...issue });
       const products = new Set(cfg.products.map((p) => p.identifier));
       cfg.codefresh.services.forEach((s, i) => {
         if (!products.has(s.product)) ctx.addIssue({ code: "custom", path: ["codefresh", "services", i, "product"], message: `no product "${s.product}" is declared under products` });
@@ -252,16 +162,4 @@ export function configFromPulumi(all: Record<string, string>): Record<string, un
     }
   }
   return raw;
-}
-
-/** Environment entities declared by the config, with their resolved identifiers. */
-export function declaredEnvironments(cfg: StackConfig) {
-  return cfg.products.flatMap((p) =>
-    p.environments.map((e) => ({
-      identifier: e.identifier ?? environmentIdentifier(p.identifier, e.name),
-      title: e.title ?? `${p.title} ${e.name}`,
-      kind: e.kind,
-      product: p.identifier,
-    })),
-  );
 }

@@ -56,7 +56,7 @@ export class PortalStack extends pulumi.ComponentResource {
       { baseUrl: declaration.baseUrl, ...governance, teams: this.teams.teams, actions: this.catalog.actions, blueprints: this.catalog.blueprints },
       { parent: this },
     );
-    this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { config: args.config, portApiUrl: this.portApiUrl }, { parent: this });
+    this.pipelines = new CodefreshPipelines(`${name}-codefresh`, { codefresh: args.config.codefresh, portApiUrl: this.portApiUrl }, { parent: this });
     if (args.config.agent.runtime !== "none") {
       if (!args.secrets) throw new Error(`agent.runtime "${args.config.agent.runtime}" needs the secret config values (PortalStackArgs.secrets)`);
       this.agent = new AgentDeployment(

@@ -368,13 +368,13 @@ describe("CodefreshPipelines component (Pulumi mocks)", function () {
   });
 
   it("records no inputs on the component, so the stack config is neither kept in state nor a component diff", async () => {
-    const c = new CodefreshPipelines("cf", { config: stackConfig, portApiUrl: "https://api.port.io" });
+    const c = new CodefreshPipelines("cf", { codefresh: stackConfig.codefresh, portApiUrl: "https://api.port.io" });
     await promiseOf(c.pipelineNames);
     assert.deepEqual(mocks.one("portal:codefresh:CodefreshPipelines", "cf").inputs, {});
   });
 
   it("declares the project, CI per service, deploy, PR-preview and drift pipelines with the agreed inputs and type tokens", async () => {
-    const c = new CodefreshPipelines("cf", { config: stackConfig, portApiUrl: "https://api.port.io" });
+    const c = new CodefreshPipelines("cf", { codefresh: stackConfig.codefresh, portApiUrl: "https://api.port.io" });
     assert.deepEqual(await promiseOf(c.deployPipelineNames), ["developer-portal/deploy", "developer-portal/deploy-canary"]);
     assert.deepEqual(await promiseOf(c.pipelineNames), [
       "developer-portal/ci-billing-api", "developer-portal/deploy", "developer-portal/deploy-canary", "developer-portal/pr-preview", "developer-portal/drift-check",

@@ -4,8 +4,7 @@
 import type { AgentEnvironment } from "../../agent/contract";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../stacks/config";
-import { AgentSecrets, AgentSettings, commonAgentEnvironment } from "../agent-config";
+import { AgentSecrets, AgentSettings, AgentStackConfig, commonAgentEnvironment } from "../agent-config";
 import { DEFAULT_BUNDLE_DIR, lambdaCodeArchive } from "./bundle";
 import { FailureQueue } from "./failure-queue";
 import { RunLedger } from "./ledger";
@@ -14,8 +13,8 @@ import { AgentRole } from "./role";
 import { StoredSecret } from "./secret";
 
 export interface LambdaAgentArgs {
-  /** The parsed stack config (`agent` section and friends). */
-  readonly config: StackConfig;
+  /** The stack config's `agent` section and the facts it shares (infra/agent-config.ts). */
+  readonly config: Pick<AgentStackConfig, "agent" | "approvals">;
   /** Resolved run-time settings (URLs, brokers, topic, consumer group, allowlist). */
   readonly settings: AgentSettings;
   /** Pulumi secrets that fill the Secrets Manager secrets. */

@@ -2,12 +2,12 @@
 // preview, drift check), applied through the Codefresh dynamic providers.
 import * as pulumi from "@pulumi/pulumi";
 import { allPipelines, pipelineResourceInputs, stackPipelines } from "../../pipelines";
-import type { StackConfig } from "../../stacks/config";
+import type { CodefreshConfig } from "../../pipelines/config";
 import { Pipeline, Project } from "./resources";
 
 export interface CodefreshPipelinesArgs {
-  /** The parsed stack config (its `codefresh` section decides the pipelines). */
-  readonly config: StackConfig;
+  /** The stack config's `codefresh` section: it decides the pipelines. */
+  readonly codefresh: CodefreshConfig;
   /** Port API base URL the reporter scripts call (PORT_API_URL pipeline variable). */
   readonly portApiUrl: string;
 }
@@ -22,10 +22,10 @@ export class CodefreshPipelines extends pulumi.ComponentResource {
   readonly deployPipelineNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: CodefreshPipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
-    // No inputs recorded: args are the whole stack config, which would be kept in state and make
-    // every config change a diff of this component.
+    // No inputs recorded: args are the whole `codefresh` section, which would be kept in state and
+    // make every change of it a diff of this component.
     super("portal:codefresh:CodefreshPipelines", name, {}, opts);
-    const cf = args.config.codefresh;
+    const cf = args.codefresh;
     this.project = new Project(`${name}-project`, { baseUrl: cf.url, name: cf.project, tags: ["developer-portal"] }, { parent: this });
     const defs = stackPipelines(cf, args.portApiUrl);
     this.pipelines = {};

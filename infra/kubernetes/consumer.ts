@@ -10,8 +10,7 @@ import type { AgentEnvironment, AgentEnvName } from "../../agent/contract";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { HEARTBEAT_SECONDS } from "../../agent/health";
-import type { StackConfig } from "../../stacks/config";
-import { AgentSecrets, AgentSettings, KubernetesAgentConfig, commonAgentEnvironment } from "../agent-config";
+import { AgentSecrets, AgentSettings, AgentStackConfig, KubernetesAgentConfig, commonAgentEnvironment } from "../agent-config";
 
 /** Writable scratch dir (the root filesystem is read-only); holds the health files. */
 export const HEALTH_DIR = "/tmp/agent";
@@ -30,8 +29,8 @@ export function secretFileEnvironment(dir: string = SECRETS_DIR): Record<`${Secr
 }
 
 export interface KubernetesAgentArgs {
-  /** The parsed stack config; `agent.kubernetes` must be set. */
-  readonly config: StackConfig;
+  /** The stack config's `agent` section (`agent.kubernetes` must be set) and the facts it shares. */
+  readonly config: Pick<AgentStackConfig, "agent" | "approvals">;
   /** Resolved run-time settings (URLs, brokers, topic, consumer group, allowlist). */
   readonly settings: AgentSettings;
   /** Pulumi secrets that fill the Kubernetes Secret. */

@@ -27,6 +27,15 @@ function isEmptyDefault(v: JsonValue): boolean {
  */
 const STRING_SETS = ["shown", "hidden", "hiddenBlueprints"];
 
+/**
+ * Column lists of a table view. A scorecard-level column (`scorecard#<id>`, pages/widgets.ts
+ * scorecardColumn) is left out of them: Port does not document that key, so it may store, rewrite
+ * or drop it, and comparing it could show a change on every preview. The pages change their
+ * description with it, so declaring or removing the column still reaches Port.
+ */
+const COLUMN_LISTS = ["shown", "hidden", "order"];
+const UNCOMPARED_COLUMN = /^scorecard#/;
+
 /** Every element an object with a string `id`: a collection whose placement lives elsewhere (`layout`). */
 function isIdCollection(list: JsonValue[]): list is JsonObject[] {
   return list.length > 1 && list.every((v) => isObject(v) && typeof v.id === "string");
@@ -41,7 +50,8 @@ function isIdCollection(list: JsonValue[]): list is JsonObject[] {
  */
 function pruneWidget(value: JsonValue, key?: string): JsonValue | undefined {
   if (Array.isArray(value)) {
-    const list = value.map((v) => pruneWidget(v) ?? null);
+    const columns = key !== undefined && COLUMN_LISTS.includes(key) ? value.filter((v) => typeof v !== "string" || !UNCOMPARED_COLUMN.test(v)) : value;
+    const list = columns.map((v) => pruneWidget(v) ?? null);
     if (key !== undefined && STRING_SETS.includes(key) && list.every((v) => typeof v === "string")) return [...(list as string[])].sort();
     if (isIdCollection(list)) return [...list].sort((a, b) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0));
     return list;

@@ -53,7 +53,12 @@ const folderPatch = z.looseObject({
 export function normalizeWidgets(value: unknown, key?: string): unknown {
   if (Array.isArray(value)) {
     const list = value.map((v) => normalizeWidgets(v));
-    if (key !== undefined && ["shown", "hidden", "hiddenBlueprints"].includes(key)) return [...list].sort().reverse();
+    // Pessimistic about the scorecard-level column, whose key Port does not document: dropped.
+    if (key !== undefined && ["shown", "order"].includes(key)) {
+      const kept = list.filter((v) => typeof v !== "string" || !v.startsWith("scorecard#"));
+      return key === "shown" ? [...kept].sort().reverse() : kept;
+    }
+    if (key !== undefined && ["hidden", "hiddenBlueprints"].includes(key)) return [...list].sort().reverse();
     const idKeyed = list.length > 1 && list.every((v) => v !== null && typeof v === "object" && typeof (v as JsonObject).id === "string");
     return idKeyed ? [...list].reverse() : list;
   }
