@@ -134,6 +134,21 @@ describe("property type change keeping the data", function () {
       for (const e of port.entities("product")) assert.deepEqual(e.properties, { [NEW]: e.identifier.slice(1) }, e.identifier);
     });
 
+    it("a rename and another property's type change in one update both land, every value kept", async () => {
+      const PLAN = "bamboo_plan_key";
+      const olds = (await blueprintProvider.create(inputs(product.body, false))).outs as PortObjectInputs;
+      port.seed({ entities: { product: Array.from({ length: 60 }, (_, i) => ({ identifier: `p${i}`, title: `P ${i}`, properties: { [KEY]: `K${i}`, [PLAN]: String(i) } })) } });
+      const body = renamedBody();
+      body.schema.properties[PLAN] = { type: "number", title: "Bamboo plan" };
+      const news: PortObjectInputs = { ...inputs(body, true), renames: { [NEW]: KEY } };
+      assert.equal((await blueprintProvider.check(olds, news)).failures, undefined);
+      await blueprintProvider.update("product", olds, news);
+      const stored = port.blueprint("product") as unknown as { schema: { properties: Record<string, { type: string }> } };
+      assert.equal(stored.schema.properties[PLAN].type, "number");
+      assert.deepEqual([KEY in stored.schema.properties, parkedName(PLAN) in stored.schema.properties], [false, false]);
+      for (const e of port.entities("product")) assert.deepEqual(e.properties, { [NEW]: `K${e.identifier.slice(1)}`, [PLAN]: Number(e.identifier.slice(1)) }, e.identifier);
+    });
+
     it("blocks at preview a value that does not fit the renamed property's schema, naming the entity", async () => {
       const olds = await seeded(10, (i) => (i === 3 ? "x" : String(i)));
       const body = renamedBody();

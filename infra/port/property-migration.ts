@@ -201,10 +201,18 @@ export async function renameProblems(client: PortClient, blueprint: string, rena
 export async function renameProperties(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject): Promise<JsonObject | undefined> {
   const { liveProps, pending, declared } = await pendingRenames(client, blueprint, renames, body);
   if (pending.length === 0) return undefined;
+  // A property whose type changes in the same update keeps its live type here (Port refuses a type
+  // change in place); migrateProperties converts it afterwards.
+  const keepLiveTypes = (props: Record<string, unknown>) => {
+    for (const [k, p] of Object.entries(liveProps)) if (k in props && typeSignature(p) !== typeSignature(props[k] as PropertySchema)) props[k] = p;
+  };
   // Not yet required: the entities get their values only in the next step.
-  await client.replaceBlueprint(blueprint, withProperties(body, (props) => { for (const [, old] of pending) props[old] = liveProps[old]; }, pending.map(([next]) => next)));
+  await client.replaceBlueprint(blueprint, withProperties(body, (props) => { keepLiveTypes(props); for (const [, old] of pending) props[old] = liveProps[old]; }, pending.map(([next]) => next)));
   const plan = await planRename(client, blueprint, pending, declared);
   if (plan.problems.length > 0) throw new Error(unconvertibleMessage(blueprint, plan.problems));
   await writeValues(client, blueprint, plan.values, (k) => k);
-  return (await client.replaceBlueprint(blueprint, body)) as JsonObject;
+  return (await client.replaceBlueprint(blueprint, withProperties(body, keepLiveTypes))) as JsonObject;
 }
+
+/** A property's type and item type: what Port cannot change in place. */
+export const typeSignature = (p: { type?: unknown; items?: { type?: unknown } } | undefined): string => `${String(p?.type)}<${String(p?.items?.type)}>`;

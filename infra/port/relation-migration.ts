@@ -6,7 +6,7 @@
 // final PUT, after every copy succeeded: an interrupted run leaves every link readable and re-runs.
 import type { PortClient } from "../../clients/port";
 import type { JsonObject, JsonValue } from "./canonical";
-import { Conversion, parkedName, unconvertibleMessage, writeValues } from "./property-migration";
+import { Conversion, parkedName, typeSignature, unconvertibleMessage, writeValues } from "./property-migration";
 
 interface RelationSchema {
   readonly target?: unknown;
@@ -102,8 +102,6 @@ function withRelations(body: JsonObject, change: (relations: Record<string, unkn
   next.mirrorProperties = Object.fromEntries(Object.entries(next.mirrorProperties ?? {}).filter(([, m]) => String(m.path).split(".")[0] in next.relations));
   return next;
 }
-
-const typeSignature = (p: { type?: unknown; items?: { type?: unknown } } | undefined) => `${String(p?.type)}<${String(p?.items?.type)}>`;
 
 /**
  * A body Port accepts while migrations are pending: the declared blueprint, except that nothing
