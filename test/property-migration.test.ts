@@ -51,6 +51,15 @@ describe("property type change keeping the data", function () {
     assert.equal(calls.length, 2 + 100 + calls.filter((c) => c.startsWith("GET /v1/blueprints/product") || c.startsWith("PUT /v1/blueprints/product")).length);
   });
 
+  it("the migration switches alone are no change (a preview shows no update), but deleteEntitiesWithBlueprint is kept in state", async () => {
+    const olds = await seeded(3);
+    assert.equal((await blueprintProvider.diff("product", olds, inputs(product.body, true))).changes, false, "allowPropertyTypeChange on");
+    assert.equal((await blueprintProvider.diff("product", { ...olds, options: { allowPropertyTypeChange: true } }, inputs(product.body, false))).changes, false, "and off again");
+    assert.equal((await blueprintProvider.diff("product", olds, { ...inputs(product.body, false), renames: { x: "y" }, converters: { [KEY]: { a: "b" } } })).changes, false, "renames, converters");
+    const deleting: PortObjectInputs = { ...inputs(product.body, false), options: { allowPropertyTypeChange: false, deleteEntitiesWithBlueprint: true } };
+    assert.equal((await blueprintProvider.diff("product", olds, deleting)).changes, true, "destroy reads it from state");
+  });
+
   it("blocks the change at preview when a value cannot be converted, naming the entity, and changes nothing", async () => {
     const olds = await seeded(30, (i) => (i === 7 ? "BILL" : String(i)));
     const check = await blueprintProvider.check(olds, inputs(numeric(), true));

@@ -138,6 +138,8 @@ async function removeBlueprint(client: PortClient, identifier: string, props: Po
 
 export const blueprintProvider = new PortObjectProvider({
   kind: "blueprint",
+  // allowPropertyTypeChange instructs an update; only the entity switch is read at destroy.
+  stateOptions: ["deleteEntitiesWithBlueprint"],
   get: (client, id) => client.getBlueprint(id) as Promise<JsonObject | undefined>,
   create: (client, body) => client.createBlueprint(body) as Promise<JsonObject>,
   replace: (client, id, body) => client.replaceBlueprint(id, body) as Promise<JsonObject>,

@@ -34,6 +34,12 @@ export interface ObjectKind {
   /** The stored object, or undefined when Port answers the identifier only (then it is read back). */
   create(client: PortClient, body: JsonObject): Promise<JsonObject | undefined>;
   replace(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject | undefined>;
+  /**
+   * The switches `remove` reads from state (e.g. deleteEntitiesWithBlueprint): a change of one of
+   * them is an update. Every other switch only instructs the update that carries a body change
+   * (allowPropertyTypeChange), so turning it on or off alone is no change. Default: every switch.
+   */
+  readonly stateOptions?: readonly string[];
   /** `props` are the resource's state (its options decide, e.g., whether entities go too). */
   remove(client: PortClient, identifier: string, props: PortObjectInputs): Promise<void>;
   canonical(body: unknown): JsonObject;
@@ -69,12 +75,18 @@ export class PortObjectProvider implements pulumi.dynamic.ResourceProvider {
     return failures.length > 0 ? { failures } : { inputs: news };
   }
 
+  private stateOptions(inputs: PortObjectInputs): Record<string, boolean> {
+    const options = inputs.options ?? {};
+    const kept = this.kind.stateOptions ?? Object.keys(options);
+    return Object.fromEntries(Object.entries(options).filter(([k]) => kept.includes(k)));
+  }
+
   async diff(_id: string, olds: PortObjectInputs, news: PortObjectInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces: string[] = [];
     if (olds.identifier !== news.identifier) replaces.push("identifier");
     if (olds.baseUrl !== news.baseUrl) replaces.push("baseUrl");
     const bodyChanged = !deepEqual(this.kind.canonical(olds.body), this.kind.canonical(news.body));
-    const optionsChanged = !deepEqual(olds.options ?? {}, news.options ?? {});
+    const optionsChanged = !deepEqual(this.stateOptions(olds), this.stateOptions(news));
     return {
       changes: replaces.length > 0 || bodyChanged || optionsChanged,
       replaces,

@@ -487,6 +487,57 @@ describe("the stack through the real Pulumi engine (Automation API, file backend
     assert.equal(writes(port.requests).length, writesBefore, "nothing written");
   });
 
+  it("an allowed type change, then a rename (renamedFrom), run through the engine and keep every hand-made value", async () => {
+    const product = CATALOG.find((b) => b.identifier === "product")!;
+    const props = (product.body as unknown as { schema: { properties: Record<string, Json> } }).schema.properties;
+    const OLD = PRODUCT.bambooPlanKey;
+    const NEW = "bamboo_build_plan";
+    const original = props[OLD];
+    // Values the stack does not declare (the dev stack sets no bambooPlanKey): made by hand in Port.
+    const ids = port.entities("product").map((e) => e.identifier);
+    assert.ok(ids.length >= 3, ids.join());
+    await portClient.bulkUpsertEntities("product", ids.map((identifier, i) => ({ identifier, properties: { [OLD]: String(1000 + i) } })), { merge: true });
+    const valuesOf = (key: string) => Object.fromEntries(port.entities("product").map((e) => [e.identifier, e.properties?.[key]]));
+    const expected = (value: (i: number) => unknown) => Object.fromEntries(ids.map((id, i) => [id, value(i)]));
+    const migrate = async (model: () => void, config: Json) => {
+      model();
+      editConfig((c) => Object.assign(c, config));
+      const preview = await stack.preview({ onOutput });
+      assert.equal(preview.changeSummary.update, 1, JSON.stringify(preview.changeSummary));
+      await stack.up({ onOutput });
+      await stack.preview({ expectNoChanges: true, onOutput });
+    };
+    try {
+      // A code change to blueprints/product.ts, made in memory: the inline program runs in this process.
+      await migrate(() => (props[OLD] = { ...original, type: "number" }), { [`${PROJECT}:allowPropertyTypeChange`]: true });
+      assert.deepEqual(valuesOf(OLD), expected((i) => 1000 + i), "converted to numbers");
+      await migrate(
+        () => {
+          props[NEW] = props[OLD];
+          delete props[OLD];
+        },
+        { [`${PROJECT}:renamedFrom`]: { [`product.${NEW}`]: OLD } },
+      );
+      assert.deepEqual(valuesOf(NEW), expected((i) => 1000 + i), "copied to the new name");
+      assert.deepEqual(Object.keys(port.blueprint("product")!.schema.properties).filter((k) => k.startsWith("bamboo_")).sort(), [NEW, PRODUCT.bambooKey].sort());
+    } finally {
+      // Back to the model in code: renamed back and string again, which is a migration too.
+      await migrate(
+        () => {
+          delete props[NEW];
+          props[OLD] = original;
+        },
+        { [`${PROJECT}:renamedFrom`]: { [`product.${OLD}`]: NEW } },
+      );
+    }
+    assert.deepEqual(valuesOf(OLD), expected((i) => String(1000 + i)), "back under the old name, as strings");
+    editConfig((c) => {
+      delete c[`${PROJECT}:renamedFrom`];
+      delete c[`${PROJECT}:allowPropertyTypeChange`];
+    });
+    await stack.up({ onOutput });
+  });
+
   it("preview --policy-pack policy fails on a violating config (PORC over plain HTTP), naming the policy", async () => {
     const porcKey = `${PROJECT}:porc`;
     let declaredPorc: unknown;
