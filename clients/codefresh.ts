@@ -67,6 +67,11 @@ export class CodefreshClient {
     this.http = new HttpClient(options);
   }
 
+  /** Resolve the API key now (a secret read, in a Lambda's init phase); a failure is not remembered. */
+  async prepare(): Promise<void> {
+    if (typeof this.options.apiKey === "function") await this.options.apiKey();
+  }
+
   /** Web URL of a build, as shown to developers in Port. */
   buildUrl(buildId: string): string {
     return `${this.base()}/build/${encodeURIComponent(buildId)}`;
