@@ -374,7 +374,9 @@ export async function freshProcessBatches(
   try {
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn(process.execPath, [...(opts.execArgv ?? []), "-e", COLD_SCRIPT, opts.bundle ?? BUNDLE, input], {
-        env: { ...process.env, ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
+        // Only `env` configures the agent: this process's own agent settings (the last warm
+        // scenario's AGENT_CONCURRENCY among them) must not leak into the fresh container.
+        env: { ...withoutAgentSettings(process.env), ...env, POWERTOOLS_LOG_LEVEL: "SILENT" },
         cwd: opts.cwd ?? dir,
         stdio: ["ignore", "pipe", "inherit"],
       });
@@ -387,6 +389,12 @@ export async function freshProcessBatches(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function withoutAgentSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const key of AGENT_ENV_KEYS) delete out[key];
+  return out;
 }
 
 const COLD_SCRIPT = `
@@ -499,8 +507,6 @@ async function coldOnly(runs = 7): Promise<void> {
       serialMs += Date.now() - t;
     }
     const serialRate = 100_000 / serialMs;
-    // The fresh processes inherit this process's environment: the bundle's default concurrency.
-    delete process.env.AGENT_CONCURRENCY;
     console.log(`serial baseline: ${round(serialMs / 100)} ms per record (${round(serialRate)} records/s); load ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`);
     // COLD_BUNDLES (comma-separated bundle paths, A/B comparisons): taken in turn within each round,
     // so every variant meets the same machine load.
