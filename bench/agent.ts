@@ -60,6 +60,8 @@ export interface AgentBenchResult {
     readonly cpuPerRecordMsBatch100: number;
     /** A fresh process's first batch of 100: handler time, module load, CPU, throughput over serial (target ≥ 20). */
     readonly coldFirstBatch: { batchMs: number; moduleLoadMs: number; cpuPerRecordMs: number; overSerial: number; withModuleLoadOverSerial: number };
+    /** The same with the handler called once the bundle's init work has settled (provisioned concurrency); the target compares the one above. */
+    readonly coldFirstBatchInitAwaited: { batchMs: number; initMs: number; initCpuMs: number; cpuPerRecordMs: number; overSerial: number };
     readonly targetsMet: boolean;
   };
 }
@@ -279,6 +281,17 @@ export async function benchAgent(): Promise<AgentBenchResult> {
       colds.push({ elapsed: first.elapsedMs, cpuMs: first.cpuMs, worldCpuMs, loadMs: res.loadMs, latencies: done.map((t) => t - first.start) });
     }
     const cold = colds.sort((a, b) => a.elapsed - b.elapsed)[Math.floor(colds.length / 2)];
+    // And with the init work awaited before the batch (what Lambda does not do for a CommonJS handler).
+    const awaited: { elapsed: number; cpuMs: number; initMs: number; initCpuMs: number }[] = [];
+    for (let i = 0; i < COLD_RUNS; i++) {
+      const { event } = await newBatch(100);
+      const res = await freshProcessBatches({ ...coldEnv, BENCH_AWAIT_INIT: "1" }, [event]);
+      const [first] = res.batches;
+      if (first.outcomes.started !== 100) throw new Error(`cold batch did not start every build: ${JSON.stringify(first.outcomes)}`);
+      awaited.push({ elapsed: first.elapsedMs, cpuMs: first.cpuMs, initMs: res.initMs, initCpuMs: res.initCpuMs });
+      await services.call({ cmd: "doneAt", runIds: [] });
+    }
+    const coldInit = awaited.sort((a, b) => a.elapsed - b.elapsed)[Math.floor(awaited.length / 2)];
     rows.push(row("cold container: first batch (fresh process)", 100, DEFAULT_CONCURRENCY, 100, cold.elapsed, cold.latencies, cold.cpuMs, cold.worldCpuMs));
 
     const measuredFloor = await bareRoundTrips(services, env);
@@ -294,6 +307,7 @@ export async function benchAgent(): Promise<AgentBenchResult> {
     const batch100 = rows.find((r) => r.scenario === "batch (default concurrency)" && r.batch === 100)!;
     const coldRow = rows[rows.length - 1];
     const coldOverSerial = round(coldRow.recordsPerSecond / serial.recordsPerSecond);
+    const coldInitOverSerial = round((100 / coldInit.elapsed) * 1000 / serial.recordsPerSecond);
     const coldWithLoadOverSerial = round((100 / (cold.elapsed + cold.loadMs) * 1000) / serial.recordsPerSecond);
     const bundleBytes = statSync(BUNDLE).size;
     const loadMs = moduleLoadMs(env);
@@ -309,6 +323,7 @@ export async function benchAgent(): Promise<AgentBenchResult> {
       batch100OverSerial: over,
       cpuPerRecordMsBatch100: batch100.cpuPerRecordMs,
       coldFirstBatch: { batchMs: cold.elapsed, moduleLoadMs: round(cold.loadMs), cpuPerRecordMs: coldRow.cpuPerRecordMs, overSerial: coldOverSerial, withModuleLoadOverSerial: coldWithLoadOverSerial },
+      coldFirstBatchInitAwaited: { batchMs: coldInit.elapsed, initMs: round(coldInit.initMs), initCpuMs: round(coldInit.initCpuMs), cpuPerRecordMs: round(coldInit.cpuMs / 100), overSerial: coldInitOverSerial },
       targetsMet: batch1OverMeasuredFloor <= 1.1 && bestOver >= 10 && batch100.cpuPerRecordMs <= 3 && coldOverSerial >= 20,
     };
     return {
@@ -322,6 +337,7 @@ export async function benchAgent(): Promise<AgentBenchResult> {
           { target: "CPU per record, batch 100, default concurrency (ms)", floorMs: "-", measured: batch100.cpuPerRecordMs, goal: "≤ 3", met: batch100.cpuPerRecordMs <= 3 },
           { target: "cold container's first batch of 100 / serial", floorMs: "-", measured: coldOverSerial, goal: "≥ 20", met: coldOverSerial >= 20 },
           { target: "  the same, module load included", floorMs: "-", measured: coldWithLoadOverSerial, goal: "(info)", met: "-" },
+          { target: "  the same, init work awaited first (not what Lambda does)", floorMs: "-", measured: coldInitOverSerial, goal: "(info)", met: "-" },
         ],
       },
       json,
