@@ -15,12 +15,16 @@ export async function handleBatch(deps: AgentDeps, records: readonly DecodedReco
   const partitions = [...new Set(records.map((r) => r.partitionKey))];
   const ordered = [...records].sort((a, b) => partitions.indexOf(a.partitionKey) - partitions.indexOf(b.partitionKey) || a.offset - b.offset);
   const requests = ordered.flatMap((r) => (r.message.kind === "request" ? [r.message.request] : []));
+  const afterwards: Promise<unknown>[] = [];
   const lookups = {
+    afterwards: (write: Promise<unknown>) => void afterwards.push(write),
     entity: prefetchEntities(deps.port, { images: requests.map((r) => r.image), environments: requests.map((r) => r.environment) }),
     // Read with the entities: a run closed meanwhile (by hand, or FAILURE by an earlier delivery) gets no build.
     run: prefetchRuns(deps.port, requests.map((r) => ({ runId: r.runId, action: r.action }))),
   };
   const outcomes = await runKeyed(ordered, orderKey, concurrency, (r) => handleRecord(deps, r, r.message, lookups));
+  // Never rejects (each write logs its own failure); the handler must not return before them.
+  await Promise.all(afterwards);
   const counts: Partial<Record<RecordOutcome, number>> = {};
   for (const o of outcomes) counts[o] = (counts[o] ?? 0) + 1;
   return { records: records.length, outcomes: counts };

@@ -34,10 +34,15 @@ export interface AgentDeps {
   readonly portAppUrl: string;
 }
 
-/** What the batch looked up for all its records at once (entity-lookup.ts). */
+/** What the batch shares among its records: look-ups made for all of them at once (entity-lookup.ts). */
 export interface BatchLookups {
   readonly entity: EntityLookup;
   readonly run: RunLookup;
+  /**
+   * Writes the record need not wait for (its ledger "started" mark): the batch awaits them before
+   * it returns, so the record's worker moves on to the next record meanwhile. Absent: awaited in place.
+   */
+  readonly afterwards?: (write: Promise<unknown>) => void;
 }
 
 export const RECORD_OUTCOMES = ["started", "adopted", "duplicate", "ended", "refused", "malformed", "foreign", "failed", "uncertain"] as const;
@@ -169,10 +174,10 @@ async function handleRequest(deps: AgentDeps, ref: KafkaRecordRef, request: Depl
     logger.warn("request refused", { record: ref.id, runId, reason: decision.summary });
     return closeFailed(deps, runId, `Deploy refused: ${decision.summary}`, "refused");
   }
-  return startBuild(deps, ref, request, decision);
+  return startBuild(deps, ref, request, decision, lookups.afterwards);
 }
 
-async function startBuild(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, start: StartBuild): Promise<RecordOutcome> {
+async function startBuild(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRequest, start: StartBuild, afterwards?: BatchLookups["afterwards"]): Promise<RecordOutcome> {
   const { runId } = request;
   const sentAt = Date.now();
   let buildId: string;
@@ -194,7 +199,7 @@ async function startBuild(deps: AgentDeps, ref: KafkaRecordRef, request: DeployR
     if (search.kind === "found") return adopt(deps, ref, request, start, search.buildId);
     return uncertain(deps, ref, request, search.kind === "none" ? `${errorText(err)}; no build found yet` : search.reason);
   }
-  const open = await reportStarted(deps, request, start, buildId, `Started Codefresh build ${buildId} (${start.pipeline}): image ${request.image} to environment ${request.environment}`);
+  const open = await reportStarted(deps, request, start, buildId, `Started Codefresh build ${buildId} (${start.pipeline}): image ${request.image} to environment ${request.environment}`, afterwards);
   if (!open) return "ended";
   logger.info("build started", { record: ref.id, runId, buildId, pipeline: start.pipeline, environment: request.environment });
   return "started";
@@ -226,7 +231,7 @@ async function uncertain(deps: AgentDeps, ref: KafkaRecordRef, request: DeployRe
  * or FAILURE by a container without its ledger): the build is then terminated, so that no deploy
  * runs behind a closed run.
  */
-async function reportStarted(deps: AgentDeps, request: DeployRequest, start: StartBuild | undefined, buildId: string, logLine: string): Promise<boolean> {
+async function reportStarted(deps: AgentDeps, request: DeployRequest, start: StartBuild | undefined, buildId: string, logLine: string, afterwards?: BatchLookups["afterwards"]): Promise<boolean> {
   const { runId } = request;
   const buildUrl = deps.codefresh.buildUrl(buildId);
   // Port first: the SDK's request signing would otherwise hold up the Port requests' dispatch.
@@ -238,7 +243,10 @@ async function reportStarted(deps: AgentDeps, request: DeployRequest, start: Sta
     const entity = deploymentEntity({ request, start, buildUrl, startedAt: new Date().toISOString(), runLink: runLink(deps.portAppUrl, runId) });
     writes.push(["deployment entity", deps.port.upsertEntity(BLUEPRINTS.deployment, entity, { merge: true, runId })]);
   }
-  writes.push(["ledger", deps.ledger.markStarted(runId, { buildId, buildUrl })]);
+  // The ledger mark may wait for its batch write (ledger.ts): off the record's path when the batch awaits it.
+  const mark = deps.ledger.markStarted(runId, { buildId, buildUrl });
+  if (afterwards) afterwards(mark.catch((err: unknown) => logger.warn("after start: ledger update failed (the reaper repairs it)", { runId, buildId, reason: errorText(err) })));
+  else writes.push(["ledger", mark]);
   const results = await Promise.allSettled(writes.map(([, p]) => p));
   results.forEach((r, i) => {
     if (r.status === "rejected") logger.warn(`after start: ${writes[i][0]} update failed (the reaper repairs it)`, { runId, buildId, reason: errorText(r.reason) });

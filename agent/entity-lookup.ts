@@ -90,14 +90,19 @@ export function prefetchRuns(port: Pick<PortClient, "getRun" | "call">, wanted: 
   }
   const listed = (async () => {
     const actions = [...new Set(wanted.map((w) => w.action))];
+    const wantedIds = new Set(ids);
     const out = new Map<string, RunView>();
+    const listing = z.object({ runs: z.array(z.unknown()) });
     await Promise.all(actions.map(async (action) => {
       const body = await port.call("GET", "/v1/actions/runs", undefined, { active: "true", action, limit: String(RUNS_LIST_LIMIT), version: "v2" });
-      const parsed = z.object({ runs: z.array(z.object({ id: z.string() }).loose()) }).safeParse(body);
+      const parsed = listing.safeParse(body);
       if (!parsed.success) throw new Error(`Port listed the runs of ${action} without a "runs" array`);
+      // The listing holds every active run of the action (up to 1,000): only the batch's are read.
       for (const run of parsed.data.runs) {
+        const id = typeof run === "object" && run !== null ? (run as { id?: unknown }).id : undefined;
+        if (typeof id !== "string" || !wantedIds.has(id)) continue;
         const view = runView(run);
-        if (view) out.set(run.id, view);
+        if (view) out.set(id, view);
       }
     }));
     return out;

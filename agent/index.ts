@@ -7,7 +7,7 @@ import { handleBatch, BatchSummary } from "./batch";
 import { decodeKafkaEvent, SkippedInput } from "./kafka-records";
 import { errorText, logger } from "./log";
 import { reap, ReapSummary } from "./reaper";
-import { Agent, createAgent } from "./runtime";
+import { Agent, createAgent, prepareAgent } from "./runtime";
 import { loadAgentSettings } from "./settings";
 
 let agent: Agent | undefined;
@@ -18,6 +18,12 @@ try {
   startupError = err instanceof Error ? err : new Error(String(err));
   logger.error(startupError.message);
 }
+
+/**
+ * Started at module load, so it runs in Lambda's init phase and overlaps the first invocation
+ * (a CommonJS handler module cannot make init wait for it). Exported for the benchmark.
+ */
+export const initialized: Promise<void> = agent ? prepareAgent(agent.deps) : Promise.resolve();
 
 function ready(): Agent {
   if (!agent) throw startupError ?? new Error("agent settings: not loaded");

@@ -13,8 +13,8 @@
 // "unavailable" at once for a short while instead of making every record wait again.
 import { randomUUID } from "node:crypto";
 import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "./contract";
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { BatchWriteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 
 export const LEDGER_STATES = ["claimed", "started", "refused", "failed", "closing", "closed"] as const;
@@ -53,6 +53,8 @@ export interface LedgerOptions {
   readonly callTimeoutMs?: number;
 }
 
+/** Read by prepare(): not a Port run id (those start with "r_"), so never an entry. */
+const WARM_UP_KEY = "agent-init-warm-up";
 /** One ledger call, retries included, gives up after this long. */
 export const LEDGER_CALL_TIMEOUT_MS = 5_000;
 /** After a call timed out or could not connect, calls fail at once for this long. */
@@ -102,6 +104,8 @@ export interface RunClaims {
 
 export class RunLedger implements RunClaims {
   private readonly doc: DynamoDBDocumentClient;
+  /** The plain client, for the per-record writes: the document layer's marshalling middleware costs CPU on every call. */
+  private readonly raw: DynamoDBClient;
   private readonly table: string;
   private readonly ttlSeconds: number;
   private readonly now: () => number;
@@ -118,6 +122,7 @@ export class RunLedger implements RunClaims {
     // Per-attempt timeouts so the SDK's own retries fit in the call's deadline.
     const attempt = Math.max(200, Math.floor(this.callTimeoutMs / 3));
     const client = opts.client ?? new DynamoDBClient({ maxAttempts: 3, requestHandler: { connectionTimeout: attempt, requestTimeout: attempt, throwOnRequestTimeout: true } });
+    this.raw = client;
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.table = opts.table;
     this.ttlSeconds = opts.ttlDays * 86_400;
@@ -133,7 +138,7 @@ export class RunLedger implements RunClaims {
     const now = this.now();
     const owner = randomUUID();
     const item: LedgerEntry = { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds, owner };
-    const won = await this.conditional(() => this.call((o) => this.doc.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: "attribute_not_exists(runId)" }), o)));
+    const won = await this.conditional(() => this.call((o) => this.raw.send(new PutItemCommand({ TableName: this.table, Item: attributes(item), ConditionExpression: "attribute_not_exists(runId)" }), o)));
     if (won) {
       this.remember(item);
       return "claimed";
@@ -144,6 +149,15 @@ export class RunLedger implements RunClaims {
       return "claimed";
     }
     return "duplicate";
+  }
+
+  /**
+   * One read of a key no run has, at init: the SDK resolves credentials, region and endpoint,
+   * loads its lazy modules and opens a connection before the first batch needs them.
+   */
+  async prepare(): Promise<void> {
+    // Not through call(): a slow answer at init must not mark the ledger unavailable for the first batch.
+    await this.doc.send(new GetCommand({ TableName: this.table, Key: { runId: WARM_UP_KEY } }), { abortSignal: AbortSignal.timeout(this.callTimeoutMs) });
   }
 
   async get(runId: string): Promise<LedgerEntry | undefined> {
@@ -203,8 +217,8 @@ export class RunLedger implements RunClaims {
       let pending = queued;
       for (let round = 0; round <= UNPROCESSED_ROUNDS && pending.length > 0; round++) {
         if (round > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** round));
-        const out = await this.call((o) => this.doc.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending.map((q) => ({ PutRequest: { Item: q.entry } })) } }), o));
-        const left = new Set((out.UnprocessedItems?.[this.table] ?? []).map((r) => String(r.PutRequest?.Item?.runId)));
+        const out = await this.call((o) => this.raw.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: pending.map((q) => ({ PutRequest: { Item: attributes(q.entry) } })) } }), o));
+        const left = new Set((out.UnprocessedItems?.[this.table] ?? []).map((r) => r.PutRequest?.Item?.runId?.S));
         for (const q of pending) if (!left.has(q.entry.runId)) q.resolve(true);
         pending = pending.filter((q) => left.has(q.entry.runId));
       }
@@ -321,6 +335,16 @@ export class RunLedger implements RunClaims {
       throw err;
     }
   }
+}
+
+/** An entry as DynamoDB attribute values (its fields are strings and numbers; undefined ones left out). */
+function attributes(entry: LedgerEntry): Record<string, AttributeValue> {
+  const out: Record<string, AttributeValue> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (typeof value === "string") out[key] = { S: value };
+    else if (typeof value === "number") out[key] = { N: String(value) };
+  }
+  return out;
 }
 
 /** A timeout or a connection failure: the ledger may be down (as opposed to an answer). */

@@ -6,6 +6,7 @@ import { PortClient } from "../clients/port";
 import { credentialProviders } from "./credentials";
 import type { AgentDeps } from "./deploy-record";
 import { RunLedger } from "./ledger";
+import { errorText, logger } from "./log";
 import { registerSecret } from "./redact";
 import type { LedgerDeps } from "./reaper";
 import type { AgentSettings, CommonSettings } from "./settings";
@@ -41,4 +42,21 @@ export function agentClients(settings: CommonSettings, policy: Partial<RetryPoli
     requireProductionApproval: settings.requireProductionApproval,
     portAppUrl: settings.portAppUrl,
   };
+}
+
+/**
+ * Work a container can do before its first batch (Lambda's init phase): the Port token, the
+ * secrets and the ledger's SDK client made ready. Never rejects: a failure is logged and nothing
+ * is cached, so the first batch tries again and reports the error where it happens.
+ */
+export async function prepareAgent(deps: Pick<AgentDeps, "port" | "codefresh" | "ledger">): Promise<void> {
+  const steps: [string, Promise<void>][] = [
+    ["Port token", deps.port.prepare()],
+    ["Codefresh API key", deps.codefresh.prepare()],
+  ];
+  if (deps.ledger instanceof RunLedger) steps.push(["run ledger", deps.ledger.prepare()]);
+  const results = await Promise.allSettled(steps.map(([, p]) => p));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") logger.warn(`init: ${steps[i][0]} not ready (retried by the first batch)`, { reason: errorText(r.reason) });
+  });
 }

@@ -62,9 +62,15 @@ export type Json = Record<string, unknown>;
 
 export class CodefreshClient {
   private readonly http: HttpClient;
+  private buildIdSchema?: z.ZodString;
 
   constructor(private readonly options: CodefreshClientOptions) {
     this.http = new HttpClient(options);
+  }
+
+  /** Resolve the API key now (a secret read, in a Lambda's init phase); a failure is not remembered. */
+  async prepare(): Promise<void> {
+    if (typeof this.options.apiKey === "function") await this.options.apiKey();
   }
 
   /** Web URL of a build, as shown to developers in Port. */
@@ -81,7 +87,8 @@ export class CodefreshClient {
     if (req.annotations) body.annotations = req.annotations;
     if (req.branch) body.branch = req.branch;
     const res = await this.call("POST", `/api/pipelines/run/${encodeURIComponent(pipeline)}`, body, undefined, "unsent");
-    const id = z.string().regex(/^[0-9a-f]{24}$/).safeParse(res);
+    // Built once per client, not per start (a zod schema's construction costs more than its parse).
+    const id = (this.buildIdSchema ??= z.string().regex(/^[0-9a-f]{24}$/)).safeParse(res);
     if (!id.success) throw new CodefreshApiError(200, undefined, "UNEXPECTED_RESPONSE", `run answered ${JSON.stringify(res)?.slice(0, 120)} instead of a build id`, "POST", "/api/pipelines/run");
     return id.data;
   }

@@ -295,6 +295,14 @@ export class PortClient {
     throw toPortError(res, method, path);
   }
 
+  /**
+   * Fetch the access token now (a Lambda's init phase) so that the first calls find it. A failure
+   * is not remembered: the next call asks again.
+   */
+  async prepare(): Promise<void> {
+    await this.accessToken(false);
+  }
+
   private async authorized(method: string, url: string, body: unknown, refresh: boolean): Promise<HttpResponse> {
     const token = await this.accessToken(refresh);
     return this.http.send({ method, url, body, headers: { authorization: `Bearer ${token}` } });

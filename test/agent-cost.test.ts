@@ -82,6 +82,23 @@ describe("agent cost per deploy request (bundle against emulators)", function ()
     }
   });
 
+  it("a build's ledger mark does not hold up the next request for its environment, and the batch returns only once every mark is written", async () => {
+    // A slow batch write: the record's worker goes on to the next request meanwhile.
+    dynamo.delayAnswers("BatchWriteItem", 400);
+    const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+    const runIds = [world.createRun("env-1"), world.createRun("env-1")];
+    const summary = await agent.handler(world.kafkaEvent(runIds.map((runId) => ({ value: world.request(runId, "img-1", "env-1") }))));
+    assert.equal(summary.outcomes.started, 2);
+    const starts = world.cf.requestsTo("POST", "/api/pipelines/run/").map((r) => r.at);
+    assert.equal(starts.length, 2);
+    assert.ok(starts[1] - starts[0] < 300, `second build started ${starts[1] - starts[0]} ms after the first, not after the first's ledger mark`);
+    const doc = DynamoDBDocumentClient.from(world.dynamo.client);
+    for (const runId of runIds) {
+      const { Item } = await doc.send(new GetCommand({ TableName: world.table, Key: { runId }, ConsistentRead: true }));
+      assert.equal(Item?.state, "started", `${runId} marked before the handler returned`);
+    }
+  });
+
   describe("the batched started mark", () => {
     let clock = 0;
     const ledger = () => {

@@ -59,6 +59,12 @@ describe("HttpClient node transport", () => {
     assert.equal(attempts, 3);
   });
 
+  it("sends calls that must not be replayed, one right after the other, on one connection", async () => {
+    const client = new HttpClient({ transport: "node" });
+    for (let i = 0; i < 5; i++) assert.equal((await client.send({ method: "POST", url: `${url}/start`, body: { i }, replay: "unsent" })).status, 200);
+    assert.equal(connections, 1, "a connection that answered moments ago is reused");
+  });
+
   it("sends a call that must not be replayed on a fresh connection, not on an idle one the server has dropped", async () => {
     // A gateway that drops idle connections without telling (no Keep-Alive hint, no FIN): the
     // next request written on such a socket is answered with a reset.

@@ -68,6 +68,8 @@ export function connectDynamo(endpoint: string): LocalDynamo {
 export interface LossyDynamo {
   readonly endpoint: string;
   loseAnswers(operation: string, times: number): void;
+  /** Hold every answer to `operation` this long before sending it (a slow DynamoDB). */
+  delayAnswers(operation: string, ms: number): void;
   /** Operations seen, in order ("PutItem", "GetItem", …). */
   readonly seen: string[];
   stop(): Promise<void>;
@@ -76,6 +78,7 @@ export interface LossyDynamo {
 export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
   const { createServer } = await import("node:http");
   const losses = new Map<string, number>();
+  const delays = new Map<string, number>();
   const seen: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -87,6 +90,8 @@ export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "connection") headers[k] = v;
       fetch(target, { method: req.method, headers, body: Buffer.concat(chunks) }).then(async (answer) => {
         const body = Buffer.from(await answer.arrayBuffer());
+        const delay = delays.get(operation) ?? 0;
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
         const left = losses.get(operation) ?? 0;
         if (left > 0) {
           losses.set(operation, left - 1);
@@ -102,6 +107,7 @@ export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     loseAnswers: (operation, times) => void losses.set(operation, times),
+    delayAnswers: (operation, ms) => void delays.set(operation, ms),
     seen,
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
