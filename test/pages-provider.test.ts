@@ -10,7 +10,8 @@ import { declarePages, PORTAL_PAGES } from "../pages";
 import type { PageDeclaration } from "../pages";
 import { parseStackConfig } from "../stacks/config";
 import { pageDrift } from "../tools/drift/compare";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
+import type { PortEmulator } from "./support/port-emulator";
 
 const decls = declarePages(parseStackConfig({ port: { orgId: "org_Test1" } }));
 
@@ -21,21 +22,9 @@ function bodyOf(identifier: string): JsonObject {
 
 describe("Port page and folder providers (against the emulator)", () => {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
   const inputs = (identifier: string, body = bodyOf(identifier)): PortObjectInputs => ({ baseUrl: port.url, identifier, body });
 
-  before(async () => {
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-    port = await PortEmulator.start();
-  });
-  after(async () => {
-    await port.stop();
-    if (saved.id === undefined) delete process.env.PORT_CLIENT_ID;
-    else process.env.PORT_CLIENT_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.PORT_CLIENT_SECRET;
-    else process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
+  usePortEmulator((p) => (port = p));
   beforeEach(() => {
     port.reset();
     port.seed({ blueprints: CATALOG.map((b) => b.body) });
@@ -186,21 +175,9 @@ describe("Port page and folder providers (against the emulator)", () => {
 
 describe("Port pages stored normalized by Port (emulator normalizePages)", () => {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
   const inputs = (identifier: string, body = bodyOf(identifier)): PortObjectInputs => ({ baseUrl: port.url, identifier, body });
 
-  before(async () => {
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-    port = await PortEmulator.start({ normalizePages: true });
-  });
-  after(async () => {
-    await port.stop();
-    if (saved.id === undefined) delete process.env.PORT_CLIENT_ID;
-    else process.env.PORT_CLIENT_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.PORT_CLIENT_SECRET;
-    else process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
+  usePortEmulator((p) => (port = p), { normalizePages: true });
   beforeEach(async () => {
     port.reset();
     port.seed({ blueprints: CATALOG.map((b) => b.body) });

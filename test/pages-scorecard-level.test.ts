@@ -15,7 +15,8 @@ import type { PageDeclaration, PortPageBody } from "../pages";
 import { scorecardColumn } from "../pages/widgets";
 import { parseStackConfig } from "../stacks/config";
 import { pageDrift } from "../tools/drift/compare";
-import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
+import { usePortEmulator } from "./support/port-hooks";
+import type { PortEmulator } from "./support/port-emulator";
 
 const GOVERNANCE = { teams: [{ name: "sre" }], approvers: { teams: ["sre"] } };
 const withScorecards = parseStackConfig({ port: { orgId: "org_Test1" }, governance: { ...GOVERNANCE, scorecards: {} } });
@@ -77,23 +78,10 @@ describe("environments page: the Production readiness level", () => {
 
 describe("environments page with the readiness column, against the emulator storing pages normalized", () => {
   let port: PortEmulator;
-  const saved = { id: process.env.PORT_CLIENT_ID, secret: process.env.PORT_CLIENT_SECRET };
   const inputs = (body: PortPageBody | JsonObject): PortObjectInputs => ({ baseUrl: port.url, identifier: String(body.identifier), body: body as unknown as JsonObject });
 
-  before(async () => {
-    process.env.PORT_CLIENT_ID = TEST_CREDENTIALS.clientId;
-    process.env.PORT_CLIENT_SECRET = TEST_CREDENTIALS.clientSecret;
-    port = await PortEmulator.start({ normalizePages: true });
-  });
-  after(async () => {
-    await port.stop();
-    if (saved.id === undefined) delete process.env.PORT_CLIENT_ID;
-    else process.env.PORT_CLIENT_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.PORT_CLIENT_SECRET;
-    else process.env.PORT_CLIENT_SECRET = saved.secret;
-  });
+  usePortEmulator((p) => (port = p), { normalizePages: true });
   beforeEach(async () => {
-    port.reset();
     port.seed({ blueprints: CATALOG.map((b) => b.body) });
     const decls = declarePages(withScorecards);
     await folderProvider.create({ baseUrl: port.url, identifier: PORTAL_PAGES.folder, body: decls[0].body as unknown as JsonObject });
