@@ -79,6 +79,14 @@ const TRANSACTION_LIMIT = 100;
 /** Transactions for a batch's claims (each for the items the previous one left) before the rest go one by one. */
 const TRANSACTION_ROUNDS = 3;
 
+/** Runs claimed together in one transaction; `results` once it is sent. */
+interface ClaimWave {
+  readonly entries: readonly LedgerEntry[];
+  results?: Map<string, Promise<ClaimResult>>;
+  /** The wave after it, sent when this one is first drawn on. */
+  next?: ClaimWave;
+}
+
 /** The ledger did not answer in time (or recently did not): nothing is known about the write. */
 export class LedgerUnavailableError extends Error {
   constructor(message: string) {
@@ -103,11 +111,11 @@ export interface RunClaims {
   /** The first delivery of a run claims it; a redelivery finds it claimed. */
   claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult>;
   /**
-   * Optional: claim a batch's runs ahead, in few requests, in the order they are needed (the first
-   * `firstChunk` in a request of their own); a later claim() of one of them answers from it (once:
-   * a second claim of the same run in the batch takes the single path).
+   * Optional: claim a batch's runs in few requests, in the order they are needed, `waveSize` at a
+   * time; a later claim() of one of them answers from it (once: a second claim of the same run in
+   * the batch takes the single path).
    */
-  claimBatch?(runs: readonly { runId: string; pipeline: string; environment: string }[], firstChunk?: number): void;
+  claimBatch?(runs: readonly { runId: string; pipeline: string; environment: string }[], waveSize?: number): void;
   markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean>;
   markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean>;
 }
@@ -126,8 +134,8 @@ export class RunLedger implements RunClaims {
   private readonly ownClaims = new Map<string, LedgerEntry>();
   private startQueue: { entry: LedgerEntry; resolve: (ok: boolean) => void; reject: (err: unknown) => void }[] = [];
   private startTimer: NodeJS.Timeout | undefined;
-  /** Claims made ahead by claimBatch, each handed to the first claim() of its run. */
-  private readonly batchClaims = new Map<string, Promise<ClaimResult>>();
+  /** Runs of a batch claimed (or to be claimed) in waves by claimBatch, each handed to the first claim() of its run. */
+  private readonly batchClaims = new Map<string, ClaimWave>();
 
   constructor(opts: LedgerOptions) {
     this.callTimeoutMs = opts.callTimeoutMs ?? LEDGER_CALL_TIMEOUT_MS;
@@ -147,26 +155,34 @@ export class RunLedger implements RunClaims {
    * met its own write — still this delivery's claim, not a duplicate.
    */
   claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult> {
-    const ahead = this.batchClaims.get(runId);
-    if (ahead) {
+    const wave = this.batchClaims.get(runId);
+    if (wave) {
       this.batchClaims.delete(runId);
-      return ahead;
+      const results = this.sendWave(wave);
+      // One wave ahead: the next wave's answer is there when a worker first needs it.
+      if (wave.next) this.sendWave(wave.next);
+      return results.get(runId) ?? this.putClaim(this.claimEntry(runId, what, this.now()));
     }
     return this.putClaim(this.claimEntry(runId, what, this.now()));
   }
 
   /**
-   * Claims a batch's runs in TransactWriteItems (the first `firstChunk`, then up to 100 each; every item conditional on the run
-   * being new) instead of one PutItem each. A cancelled transaction says per item why
-   * (CancellationReasons): a run already in the ledger is read back like a single claim's
-   * conditional failure (duplicate, or this claim's own item); items that merely shared the
-   * transaction go in the next one; a conflict or any other reason, or an error that is not a
-   * cancellation, sends the items to the single PutItem claim, with the same owner token (so an
-   * item a transaction did write is recognised as this claim's). A transaction retried by the SDK
-   * after a lost answer carries the same ClientRequestToken (DynamoDB then answers it as the first
-   * time, for 10 minutes); the owner token covers a stand-in or a later retry that does not.
+   * Claims a batch's runs in TransactWriteItems, one wave of `waveSize` runs (the worker count) at
+   * a time, instead of one PutItem each: the first wave at once, each later one as soon as a worker
+   * takes a run of the wave before it (one wave ahead, so no worker waits for a wave's answer).
+   * Waves, not the whole batch up front: a container that dies mid-batch leaves at most about two
+   * waves claimed and not started (a redelivery finds those claimed and the reaper closes them),
+   * where a claim per record left only the runs in flight. Every item is conditional
+   * on the run being new. A cancelled transaction says per item why (CancellationReasons): a run
+   * already in the ledger is read back like a single claim's conditional failure (duplicate, or
+   * this claim's own item); items that merely shared the transaction go in the next one; a conflict
+   * or any other reason, or an error that is not a cancellation, sends the items to the single
+   * PutItem claim, with the same owner token (so an item a transaction did write is recognised as
+   * this claim's). A transaction retried by the SDK after a lost answer carries the same
+   * ClientRequestToken (DynamoDB then answers it as the first time, for 10 minutes); the owner
+   * token covers a stand-in or a later retry that does not.
    */
-  claimBatch(runs: readonly { runId: string; pipeline: string; environment: string }[], firstChunk = TRANSACTION_LIMIT): void {
+  claimBatch(runs: readonly { runId: string; pipeline: string; environment: string }[], waveSize = TRANSACTION_LIMIT): void {
     const now = this.now();
     const seen = new Set<string>();
     // A run twice in the batch (the same item twice is refused in one transaction): the second claim() goes single.
@@ -174,17 +190,32 @@ export class RunLedger implements RunClaims {
     // A lone claim is cheaper as a PutItem (a transactional write costs twice the capacity).
     if (entries.length < 2) return;
     if (this.batchClaims.size >= 10_000) this.batchClaims.clear(); // never consumed (should not happen): bounded anyway
-    // The first transaction only for the runs needed first: those records wait for its answer.
-    const first = Math.max(2, Math.min(firstChunk, TRANSACTION_LIMIT));
-    for (let i = 0; i < entries.length; i = i === 0 ? first : i + TRANSACTION_LIMIT) {
-      const chunk = entries.slice(i, i === 0 ? first : i + TRANSACTION_LIMIT);
-      const settled = this.transactClaims(chunk);
-      for (const entry of chunk) {
-        const result = settled.then((m) => m.get(entry.runId) ?? this.putClaim(entry));
-        result.catch(() => undefined); // rejected for its claim() to see; never unhandled if unasked
-        this.batchClaims.set(entry.runId, result);
-      }
+    const size = Math.max(2, Math.min(waveSize, TRANSACTION_LIMIT));
+    let previous: ClaimWave | undefined;
+    for (let i = 0; i < entries.length; i += size) {
+      const wave: ClaimWave = { entries: entries.slice(i, i + size) };
+      for (const entry of wave.entries) this.batchClaims.set(entry.runId, wave);
+      if (previous) previous.next = wave;
+      else this.sendWave(wave);
+      previous = wave;
     }
+  }
+
+  /** The wave's transaction, sent once; each run's answer (the single PutItem for what it leaves). */
+  private sendWave(wave: ClaimWave): Map<string, Promise<ClaimResult>> {
+    if (wave.results) return wave.results;
+    // Claimed now, not when the batch began: the lease counts from here.
+    const now = this.now();
+    const entries = wave.entries.map((e) => ({ ...e, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds }));
+    const settled = this.transactClaims(entries);
+    const results = new Map<string, Promise<ClaimResult>>();
+    for (const entry of entries) {
+      const result = settled.then((m) => m.get(entry.runId) ?? this.putClaim(entry));
+      result.catch(() => undefined); // rejected for its claim() to see; never unhandled if unasked
+      results.set(entry.runId, result);
+    }
+    wave.results = results;
+    return results;
   }
 
   private async transactClaims(entries: LedgerEntry[]): Promise<Map<string, Promise<ClaimResult>>> {
@@ -441,11 +472,16 @@ function attributes(entry: LedgerEntry): Record<string, AttributeValue> {
   return out;
 }
 
+/** What the SDK's TransactionCanceledException carries: one reason per item, in order. */
+const cancelledTransaction = z.object({
+  name: z.literal("TransactionCanceledException"),
+  CancellationReasons: z.array(z.object({ Code: z.string().optional() })),
+});
+
 /** The per-item codes of a cancelled transaction ("None", "ConditionalCheckFailed", …), or undefined for any other error. */
 function cancellationCodes(err: unknown): string[] | undefined {
-  const e = err as { name?: string; CancellationReasons?: { Code?: string }[] } | undefined;
-  if (e?.name !== "TransactionCanceledException" || !Array.isArray(e.CancellationReasons)) return undefined;
-  return e.CancellationReasons.map((r) => r.Code ?? "");
+  const parsed = cancelledTransaction.safeParse(err);
+  return parsed.success ? parsed.data.CancellationReasons.map((r) => r.Code ?? "") : undefined;
 }
 
 /** A timeout or a connection failure: the ledger may be down (as opposed to an answer). */

@@ -56,6 +56,21 @@ describe("agent cost per deploy request (bundle against emulators)", function ()
     }
   });
 
+  it("claims go in waves of one run per worker, one wave ahead of the workers (a container that dies mid-batch leaves about two waves claimed and not started)", async () => {
+    world.cf.latencyMs = 20;
+    const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AGENT_CONCURRENCY: "4" });
+    // One environment: its requests go one after the other, so the third wave is needed only after four builds.
+    const runIds = Array.from({ length: 16 }, () => world.createRun("env-0"));
+    const summary = await agent.handler(world.kafkaEvent(runIds.map((runId) => ({ value: world.request(runId, "img-1", "env-0") }))));
+    assert.equal(summary.outcomes.started, 16);
+    const waves = dynamo.seen.flatMap((op, i) => (op === "TransactWriteItems" ? [{ at: dynamo.at[i], runs: (dynamo.bodies[i] as { TransactItems: { Put: { Item: { runId: { S: string } } } }[] }).TransactItems.map((t) => t.Put.Item.runId.S) }] : []));
+    assert.deepEqual(waves.map((w) => w.runs), [0, 4, 8, 12].map((i) => runIds.slice(i, i + 4)), "four waves of four, in the order the runs are needed");
+    const started = runIds.map((runId) => Date.parse(world.cf.buildsFor(runId)[0].created));
+    assert.ok(waves[1].at <= started[0], "the second wave sent before the first build started (one ahead)");
+    assert.ok(waves[2].at >= started[3], `the third wave sent only after the fourth build started (${waves[2].at - started[3]} ms)`);
+    assert.ok(waves[3].at >= started[7], `the fourth wave sent only after the eighth build started (${waves[3].at - started[7]} ms)`);
+  });
+
   it("a redelivered batch of 40 starts no second build and writes nothing but the refused claims", async () => {
     const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
     const runIds = Array.from({ length: 40 }, (_, i) => world.createRun(`env-${i}`));
@@ -123,7 +138,8 @@ describe("agent cost per deploy request (bundle against emulators)", function ()
     });
 
     it("a transaction whose answer was lost is retried with the same token and every run is claimed once, one build each", async () => {
-      const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint });
+      // Waves of 32: the 40 runs in two transactions.
+      const agent = world.loadBundle({ AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AGENT_CONCURRENCY: "32" });
       const runIds = Array.from({ length: 40 }, (_, i) => world.createRun(`env-${i}`));
       dynamo.loseAnswers("TransactWriteItems", 1);
       const summary = await agent.handler(world.kafkaEvent(runIds.map((runId, i) => ({ value: world.request(runId, "img-1", `env-${i}`) }))));

@@ -179,6 +179,8 @@ export interface LossyDynamo {
   readonly seen: string[];
   /** Their request bodies (parsed JSON), in the same order. */
   readonly bodies: unknown[];
+  /** When each arrived (Date.now()), in the same order. */
+  readonly at: number[];
   stop(): Promise<void>;
 }
 
@@ -188,6 +190,7 @@ export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
   const delays = new Map<string, number>();
   const seen: string[] = [];
   const bodies: unknown[] = [];
+  const at: number[] = [];
   const crafted = new Map<string, (body: unknown) => { status: number; body: unknown }>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -195,6 +198,7 @@ export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
     req.on("end", () => {
       const operation = String(req.headers["x-amz-target"] ?? "").split(".").pop() ?? "";
       seen.push(operation);
+      at.push(Date.now());
       const body = Buffer.concat(chunks);
       bodies.push(JSON.parse(body.toString() || "null"));
       const craft = crafted.get(operation);
@@ -230,6 +234,7 @@ export async function startLossyDynamo(target: string): Promise<LossyDynamo> {
     answerOnce: (operation, answer) => void crafted.set(operation, answer),
     seen,
     bodies,
+    at,
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
