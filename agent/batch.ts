@@ -15,6 +15,15 @@ export async function handleBatch(deps: AgentDeps, records: readonly DecodedReco
   const partitions = [...new Set(records.map((r) => r.partitionKey))];
   const ordered = [...records].sort((a, b) => partitions.indexOf(a.partitionKey) - partitions.indexOf(b.partitionKey) || a.offset - b.offset);
   const requests = ordered.flatMap((r) => (r.message.kind === "request" ? [r.message.request] : []));
+  // The batch's claims in waves of one per worker, in few requests (ledger.ts); each record's claim() takes its answer.
+  // In the order the workers need them: each environment's first request, then each one's second…
+  const rank = new Map<string, number>();
+  const byNeed = requests.map((r, i) => {
+    const n = rank.get(r.environment) ?? 0;
+    rank.set(r.environment, n + 1);
+    return { r, i, n };
+  }).sort((a, b) => a.n - b.n || a.i - b.i);
+  deps.ledger.claimBatch?.(byNeed.map(({ r }) => ({ runId: r.runId, pipeline: r.pipeline, environment: r.environment })), concurrency);
   const afterwards: Promise<unknown>[] = [];
   const lookups = {
     afterwards: (write: Promise<unknown>) => void afterwards.push(write),

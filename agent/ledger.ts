@@ -13,7 +13,7 @@
 // "unavailable" at once for a short while instead of making every record wait again.
 import { randomUUID } from "node:crypto";
 import { LEDGER_PARTITION_KEY, LEDGER_TTL_ATTRIBUTE } from "./contract";
-import { AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 
@@ -74,6 +74,18 @@ const BATCH_WRITE_LIMIT = 25;
 const START_WINDOW_MS = 25;
 /** Rounds of re-sending the items DynamoDB left unprocessed (throttling) before giving up on them. */
 const UNPROCESSED_ROUNDS = 3;
+/** DynamoDB's limit of items in one TransactWriteItems. */
+const TRANSACTION_LIMIT = 100;
+/** Transactions for a batch's claims (each for the items the previous one left) before the rest go one by one. */
+const TRANSACTION_ROUNDS = 3;
+
+/** Runs claimed together in one transaction; `results` once it is sent. */
+interface ClaimWave {
+  readonly entries: readonly LedgerEntry[];
+  results?: Map<string, Promise<ClaimResult>>;
+  /** The wave after it, sent when this one is first drawn on. */
+  next?: ClaimWave;
+}
 
 /** The ledger did not answer in time (or recently did not): nothing is known about the write. */
 export class LedgerUnavailableError extends Error {
@@ -98,6 +110,12 @@ export type ClaimResult = "claimed" | "duplicate" | "maybe-started";
 export interface RunClaims {
   /** The first delivery of a run claims it; a redelivery finds it claimed. */
   claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult>;
+  /**
+   * Optional: claim a batch's runs in few requests, in the order they are needed, `waveSize` at a
+   * time; a later claim() of one of them answers from it (once: a second claim of the same run in
+   * the batch takes the single path).
+   */
+  claimBatch?(runs: readonly { runId: string; pipeline: string; environment: string }[], waveSize?: number): void;
   markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean>;
   markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean>;
 }
@@ -116,6 +134,8 @@ export class RunLedger implements RunClaims {
   private readonly ownClaims = new Map<string, LedgerEntry>();
   private startQueue: { entry: LedgerEntry; resolve: (ok: boolean) => void; reject: (err: unknown) => void }[] = [];
   private startTimer: NodeJS.Timeout | undefined;
+  /** Runs of a batch claimed (or to be claimed) in waves by claimBatch, each handed to the first claim() of its run. */
+  private readonly batchClaims = new Map<string, ClaimWave>();
 
   constructor(opts: LedgerOptions) {
     this.callTimeoutMs = opts.callTimeoutMs ?? LEDGER_CALL_TIMEOUT_MS;
@@ -134,17 +154,122 @@ export class RunLedger implements RunClaims {
    * item carries this claim's owner token, the SDK retried a PutItem whose answer was lost and
    * met its own write — still this delivery's claim, not a duplicate.
    */
-  async claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult> {
+  claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult> {
+    const wave = this.batchClaims.get(runId);
+    if (wave) {
+      this.batchClaims.delete(runId);
+      const results = this.sendWave(wave);
+      // One wave ahead: the next wave's answer is there when a worker first needs it.
+      if (wave.next) this.sendWave(wave.next);
+      return results.get(runId) ?? this.putClaim(this.claimEntry(runId, what, this.now()));
+    }
+    return this.putClaim(this.claimEntry(runId, what, this.now()));
+  }
+
+  /**
+   * Claims a batch's runs in TransactWriteItems, one wave of `waveSize` runs (the worker count) at
+   * a time, instead of one PutItem each: the first wave at once, each later one as soon as a worker
+   * takes a run of the wave before it (one wave ahead, so no worker waits for a wave's answer).
+   * Waves, not the whole batch up front: a container that dies mid-batch leaves at most about two
+   * waves claimed and not started (a redelivery finds those claimed and the reaper closes them),
+   * where a claim per record left only the runs in flight. Every item is conditional
+   * on the run being new. A cancelled transaction says per item why (CancellationReasons): a run
+   * already in the ledger is read back like a single claim's conditional failure (duplicate, or
+   * this claim's own item); items that merely shared the transaction go in the next one; a conflict
+   * or any other reason, or an error that is not a cancellation, sends the items to the single
+   * PutItem claim, with the same owner token (so an item a transaction did write is recognised as
+   * this claim's). A transaction retried by the SDK after a lost answer carries the same
+   * ClientRequestToken (DynamoDB then answers it as the first time, for 10 minutes); the owner
+   * token covers a stand-in or a later retry that does not.
+   */
+  claimBatch(runs: readonly { runId: string; pipeline: string; environment: string }[], waveSize = TRANSACTION_LIMIT): void {
     const now = this.now();
-    const owner = randomUUID();
-    const item: LedgerEntry = { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds, owner };
+    const seen = new Set<string>();
+    // A run twice in the batch (the same item twice is refused in one transaction): the second claim() goes single.
+    const entries = runs.filter((r) => !this.batchClaims.has(r.runId) && !seen.has(r.runId) && seen.add(r.runId)).map((r) => this.claimEntry(r.runId, { pipeline: r.pipeline, environment: r.environment }, now));
+    // A lone claim is cheaper as a PutItem (a transactional write costs twice the capacity).
+    if (entries.length < 2) return;
+    if (this.batchClaims.size >= 10_000) this.batchClaims.clear(); // never consumed (should not happen): bounded anyway
+    const size = Math.max(2, Math.min(waveSize, TRANSACTION_LIMIT));
+    let previous: ClaimWave | undefined;
+    for (let i = 0; i < entries.length; i += size) {
+      const wave: ClaimWave = { entries: entries.slice(i, i + size) };
+      for (const entry of wave.entries) this.batchClaims.set(entry.runId, wave);
+      if (previous) previous.next = wave;
+      else this.sendWave(wave);
+      previous = wave;
+    }
+  }
+
+  /** The wave's transaction, sent once; each run's answer (the single PutItem for what it leaves). */
+  private sendWave(wave: ClaimWave): Map<string, Promise<ClaimResult>> {
+    if (wave.results) return wave.results;
+    // Claimed now, not when the batch began: the lease counts from here.
+    const now = this.now();
+    const entries = wave.entries.map((e) => ({ ...e, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds }));
+    const settled = this.transactClaims(entries);
+    const results = new Map<string, Promise<ClaimResult>>();
+    for (const entry of entries) {
+      const result = settled.then((m) => m.get(entry.runId) ?? this.putClaim(entry));
+      result.catch(() => undefined); // rejected for its claim() to see; never unhandled if unasked
+      results.set(entry.runId, result);
+    }
+    wave.results = results;
+    return results;
+  }
+
+  private async transactClaims(entries: LedgerEntry[]): Promise<Map<string, Promise<ClaimResult>>> {
+    const out = new Map<string, Promise<ClaimResult>>();
+    let pending = entries;
+    for (let round = 0; round < TRANSACTION_ROUNDS && pending.length > 1; round++) {
+      const items = pending;
+      try {
+        const token = randomUUID();
+        await this.call((o) => this.raw.send(new TransactWriteItemsCommand({
+          ClientRequestToken: token,
+          TransactItems: items.map((e) => ({ Put: { TableName: this.table, Item: attributes(e), ConditionExpression: "attribute_not_exists(runId)" } })),
+        }), o));
+        for (const e of items) {
+          this.remember(e);
+          out.set(e.runId, Promise.resolve("claimed"));
+        }
+        return out;
+      } catch (err) {
+        // The ledger unreachable: every claim left fails as a single one would.
+        if (err instanceof LedgerUnavailableError) {
+          for (const e of items) out.set(e.runId, Promise.reject(err));
+          return out;
+        }
+        const reasons = cancellationCodes(err);
+        if (!reasons || reasons.length !== items.length) return out; // the rest go single (the caller's fallback)
+        pending = [];
+        items.forEach((e, i) => {
+          if (reasons[i] === "None") pending.push(e);
+          else if (reasons[i] === "ConditionalCheckFailed") out.set(e.runId, this.readBack(e));
+          else out.set(e.runId, this.putClaim(e));
+        });
+      }
+    }
+    return out; // what is left (one item, or rounds used up) goes single
+  }
+
+  private claimEntry(runId: string, what: { pipeline: string; environment: string }, now: number): LedgerEntry {
+    return { runId, state: "claimed", ...what, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds, owner: randomUUID() };
+  }
+
+  private async putClaim(item: LedgerEntry): Promise<ClaimResult> {
     const won = await this.conditional(() => this.call((o) => this.raw.send(new PutItemCommand({ TableName: this.table, Item: attributes(item), ConditionExpression: "attribute_not_exists(runId)" }), o)));
     if (won) {
       this.remember(item);
       return "claimed";
     }
-    const existing = await this.get(runId);
-    if (existing?.owner === owner && existing.state === "claimed") {
+    return this.readBack(item);
+  }
+
+  /** The run is in the ledger: this claim's own item (a retried write met it) or another delivery's. */
+  private async readBack(item: LedgerEntry): Promise<ClaimResult> {
+    const existing = await this.get(item.runId);
+    if (existing && existing.owner === item.owner && existing.state === "claimed") {
       this.remember(existing);
       return "claimed";
     }
@@ -345,6 +470,18 @@ function attributes(entry: LedgerEntry): Record<string, AttributeValue> {
     else if (typeof value === "number") out[key] = { N: String(value) };
   }
   return out;
+}
+
+/** What the SDK's TransactionCanceledException carries: one reason per item, in order. */
+const cancelledTransaction = z.object({
+  name: z.literal("TransactionCanceledException"),
+  CancellationReasons: z.array(z.object({ Code: z.string().optional() })),
+});
+
+/** The per-item codes of a cancelled transaction ("None", "ConditionalCheckFailed", …), or undefined for any other error. */
+function cancellationCodes(err: unknown): string[] | undefined {
+  const parsed = cancelledTransaction.safeParse(err);
+  return parsed.success ? parsed.data.CancellationReasons.map((r) => r.Code ?? "") : undefined;
 }
 
 /** A timeout or a connection failure: the ledger may be down (as opposed to an answer). */

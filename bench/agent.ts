@@ -1,6 +1,6 @@
 // Agent benchmark (`npm run bench`, agent section; standalone: `npx ts-node bench/agent.ts`).
 // The built bundle's handler, in this process, against the Port and Codefresh emulators (one
-// child process, 20 ms injected on every answer) and dynalite (another child process): remote
+// child process, 20 ms injected on every answer) and moto, the tests' local DynamoDB (another child process): remote
 // services get their own CPU, as real ones do, so the numbers measure the agent, not the
 // emulators competing with it for one event loop.
 // Per-record latency = batch start → the record's last Port report (the emulator's request log).
@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_CONCURRENCY } from "../agent/settings";
 import { AgentBundle, AgentWorld, BUNDLE, deployRequest, kafkaEvent, snapshotEnv, AGENT_ENV_KEYS } from "../test/support/agent-world";
+import { startMotoServer } from "../test/support/dynamodb";
 
 export const INJECTED_LATENCY_MS = 20;
 /** Round trips a record needs one after the other: look-ups (∥ ledger claim), build start, reports (∥ ledger). */
@@ -35,7 +36,7 @@ export type AgentBenchRow = {
   p99Ms: number;
   /** Agent CPU per record (process.cpuUsage around the handler). */
   cpuPerRecordMs: number;
-  /** CPU of the emulators' and dynalite's processes per record over the same span (/proc; NaN elsewhere). */
+  /** CPU of the emulators' and moto's processes per record over the same span (/proc; NaN elsewhere). */
   worldCpuPerRecordMs: number;
 };
 
@@ -74,10 +75,12 @@ type Command =
   | { cmd: "latency"; ms: number }
   | { cmd: "doneAt"; runIds: string[] }
   | { cmd: "token" }
+  | { cmd: "freshLedger" }
   | { cmd: "stop" };
 
 async function serveWorld(dynamoEndpoint: string): Promise<void> {
   const world = await AgentWorld.start({ dynamoEndpoint });
+  let freshTables = 0;
   const run = async (c: Command): Promise<unknown> => {
     switch (c.cmd) {
       case "setup":
@@ -104,6 +107,12 @@ async function serveWorld(dynamoEndpoint: string): Promise<void> {
       }
       case "token":
         return world.port.issueToken();
+      case "freshLedger":
+        // An empty ledger table: moto copies the whole table for each item of a transaction (its
+        // rollback), a cost DynamoDB does not have, so a grown table would bill the batch claim.
+        world.table = `${world.table.replace(/-fresh-\d+$/, "")}-fresh-${++freshTables}`;
+        await world.dynamo.createLedgerTable(world.table);
+        return world.table;
       case "stop":
         await world.stop();
         setImmediate(() => process.exit(0));
@@ -123,7 +132,7 @@ export class Services {
   private next = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  private constructor(private readonly child: ChildProcess, private readonly dynamo: ChildProcess) {
+  private constructor(private readonly child: ChildProcess, private readonly dynamo: { pid: number; stop(): Promise<void> }) {
     child.on("message", (msg: { id: number; result?: unknown; error?: string }) => {
       const w = this.waiting.get(msg.id);
       if (!w) return;
@@ -134,12 +143,8 @@ export class Services {
   }
 
   static async start(): Promise<Services> {
-    const dynamo = spawn(process.execPath, ["-e", DYNALITE_SCRIPT], { stdio: ["ignore", "pipe", "inherit"] });
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      dynamo.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
-      dynamo.once("exit", (code) => reject(new Error(`dynalite exited (${code})`)));
-    });
-    const child = fork(__filename, ["--services", endpoint], { execArgv: ["-r", "ts-node/register/transpile-only"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const dynamo = await startMotoServer();
+    const child = fork(__filename, ["--services", dynamo.endpoint], { execArgv: ["-r", "ts-node/register/transpile-only"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
     const services = new Services(child, dynamo);
     await new Promise<void>((resolve, reject) => {
       services.waiting.set(0, { resolve: () => resolve(), reject });
@@ -148,7 +153,7 @@ export class Services {
     return services;
   }
 
-  /** CPU ms used so far by the emulators' and dynalite's processes (Linux /proc; NaN elsewhere). */
+  /** CPU ms used so far by the emulators' and moto's processes (Linux /proc; NaN elsewhere). */
   cpuMs(): number {
     return procCpuMs(this.child.pid) + procCpuMs(this.dynamo.pid);
   }
@@ -163,7 +168,7 @@ export class Services {
 
   async stop(): Promise<void> {
     await this.call({ cmd: "stop" }).catch(() => undefined);
-    this.dynamo.kill();
+    await this.dynamo.stop();
   }
 }
 
@@ -179,8 +184,6 @@ function procCpuMs(pid: number | undefined): number {
 }
 /** USER_HZ: 100 on every Linux Node runs on. */
 const CLOCK_TICKS = 100;
-
-const DYNALITE_SCRIPT = `const s=require("dynalite")({createTableMs:0});s.listen(0,"127.0.0.1",()=>process.stdout.write("http://127.0.0.1:"+s.address().port+"\\n"))`;
 
 // ---- the benchmark --------------------------------------------------------------------------
 
@@ -272,6 +275,7 @@ export async function benchAgent(): Promise<AgentBenchResult> {
     for (let i = 0; i < COLD_RUNS; i++) {
       const { runIds, event } = await newBatch(100);
       // The world's CPU over the whole fresh process (its module load included: the services idle then).
+      coldEnv.RUN_LEDGER_TABLE = await services.call<string>({ cmd: "freshLedger" });
       const world = services.cpuMs();
       const res = await freshProcessBatches(coldEnv, [event]);
       const worldCpuMs = services.cpuMs() - world;
@@ -285,6 +289,7 @@ export async function benchAgent(): Promise<AgentBenchResult> {
     const awaited: { elapsed: number; cpuMs: number; initMs: number; initCpuMs: number }[] = [];
     for (let i = 0; i < COLD_RUNS; i++) {
       const { event } = await newBatch(100);
+      coldEnv.RUN_LEDGER_TABLE = await services.call<string>({ cmd: "freshLedger" });
       const res = await freshProcessBatches({ ...coldEnv, BENCH_AWAIT_INIT: "1" }, [event]);
       const [first] = res.batches;
       if (first.outcomes.started !== 100) throw new Error(`cold batch did not start every build: ${JSON.stringify(first.outcomes)}`);
@@ -535,6 +540,7 @@ async function coldOnly(runs = 7): Promise<void> {
       for (const variant of bundles) {
         const [bundle, ...execArgv] = variant.split(" ");
         const event = await newBatch(100);
+        env.RUN_LEDGER_TABLE = await services.call<string>({ cmd: "freshLedger" });
         const res = await freshProcessBatches(env, [event], { bundle, execArgv });
         const [b] = res.batches;
         if (b.outcomes.started !== 100) throw new Error(`cold batch did not start every build: ${JSON.stringify(b.outcomes)}`);

@@ -1,5 +1,5 @@
 // The agent as AWS runs it: the built bundle (dist/agent/index.js, `npm test` builds it first)
-// driven with Kafka-shaped events against the Port and Codefresh emulators and dynalite.
+// driven with Kafka-shaped events against the Port and Codefresh emulators and moto (local DynamoDB).
 // Assertions read the emulators' state and request logs, not the handler's return value alone.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

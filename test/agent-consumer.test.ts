@@ -1,5 +1,5 @@
 // The Kubernetes entry point without a broker: its Kafka settings, the message → core path with
-// a fake kafkajs consumer (against the emulators and dynalite), offsets committed only after
+// a fake kafkajs consumer (against the emulators and moto), offsets committed only after
 // handling, SIGTERM wiring, the bundled consumer failing at start on missing settings, the
 // probes' health files, and the DynamoDB-less mode (Port's run state as ledger, reaper in-process).
 import assert from "node:assert/strict";

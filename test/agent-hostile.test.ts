@@ -1,6 +1,6 @@
 // The agent under hostile conditions (issue 11, deploy path): lost answers after the side effect,
 // an unreachable or silent DynamoDB, runs Port closed meanwhile, other teams' messages, refused
-// reports, echoed secrets, broken events. The built bundle against the emulators and dynalite,
+// reports, echoed secrets, broken events. The built bundle against the emulators and moto (local DynamoDB),
 // with Port's run reads shaped as Port shapes them (no externalRunId, no offset).
 import assert from "node:assert/strict";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";

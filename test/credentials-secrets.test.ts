@@ -138,9 +138,10 @@ describe("Port credentials secret that is not JSON", function () {
       assert.ok(sm.calls.includes(`secretsmanager.GetSecretValue ${PORT_ARN}`), "the agent read the Port secret");
       assert.equal(world.cf.builds().length, 0, "no build without Port credentials");
       assert.ok(!("started" in outcomes), JSON.stringify(outcomes));
-      const failure = lines.find((l) => l.includes("Port credentials secret is not JSON"));
-      assert.ok(failure, `the failure is logged: ${lines.join("\n")}`);
-      assert.equal((JSON.parse(failure) as { level: string }).level, "ERROR");
+      // The init phase may log the same failure first (a WARN: retried by the batch), depending on timing.
+      const failures = lines.filter((l) => l.includes("Port credentials secret is not JSON"));
+      assert.ok(failures.length > 0, `the failure is logged: ${lines.join("\n")}`);
+      assert.ok(failures.some((l) => (JSON.parse(l) as { level: string }).level === "ERROR"), `logged at ERROR: ${failures.join("\n")}`);
       assertNoMarker(lines.join("\n"), "the agent's output");
     });
   });

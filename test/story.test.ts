@@ -1,4 +1,4 @@
-// DESIGN.md §1 end to end, against the Port and Codefresh emulators, dynalite and the real agent
+// DESIGN.md §1 end to end, against the Port and Codefresh emulators, moto (local DynamoDB) and the real agent
 // bundle: the pipelines are applied to Codefresh by our provider; the CI reporter script stored
 // in Codefresh upserts an image; a deploy request arrives as a Kafka event; the agent starts the
 // deploy pipeline; the deploy pipeline's scripts (as Codefresh stores them) run in bash with the

@@ -1,6 +1,6 @@
 // Everything the agent talks to, started locally for its tests and benchmark: the Port and
 // Codefresh emulators (seeded with the catalog, two products, images, environments and a deploy
-// pipeline), dynalite with the ledger table, and the bundle loaded fresh (a cold start) with
+// pipeline), moto (local DynamoDB) with the ledger table, and the bundle loaded fresh (a cold start) with
 // settings pointing at them. Kafka events are built exactly as AWS delivers them.
 import { existsSync } from "node:fs";
 import * as path from "node:path";
@@ -35,7 +35,7 @@ export class AgentWorld {
 
   private constructor(readonly port: PortEmulator, readonly cf: CodefreshEmulator, readonly dynamo: LocalDynamo) {}
 
-  /** `dynamoEndpoint`: use a DynamoDB-compatible server already running (default: dynalite in process). */
+  /** `dynamoEndpoint`: use a DynamoDB-compatible server already running (default: a moto server of its own). */
   static async start(opts: { dynamoEndpoint?: string } = {}): Promise<AgentWorld> {
     const dynamo = opts.dynamoEndpoint ? Promise.resolve(connectDynamo(opts.dynamoEndpoint)) : startDynamo();
     const [port, cf, dyn] = await Promise.all([PortEmulator.start(), CodefreshEmulator.start({ autoAdvance: true }), dynamo]);
