@@ -15,7 +15,7 @@ export async function handleBatch(deps: AgentDeps, records: readonly DecodedReco
   const partitions = [...new Set(records.map((r) => r.partitionKey))];
   const ordered = [...records].sort((a, b) => partitions.indexOf(a.partitionKey) - partitions.indexOf(b.partitionKey) || a.offset - b.offset);
   const requests = ordered.flatMap((r) => (r.message.kind === "request" ? [r.message.request] : []));
-  // The batch's claims in waves of one per worker, in few requests (ledger.ts); each record's claim() takes its answer.
+  // The batch's claims in few requests, at most one per worker ahead of the workers (ledger.ts); each record's claim() takes its answer.
   // In the order the workers need them: each environment's first request, then each one's second…
   const rank = new Map<string, number>();
   const byNeed = requests.map((r, i) => {

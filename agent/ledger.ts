@@ -79,12 +79,25 @@ const TRANSACTION_LIMIT = 100;
 /** Transactions for a batch's claims (each for the items the previous one left) before the rest go one by one. */
 const TRANSACTION_ROUNDS = 3;
 
-/** Runs claimed together in one transaction; `results` once it is sent. */
-interface ClaimWave {
+/** A batch's claims made ahead of its workers (RunLedger.claimBatch). */
+interface ClaimPlan {
+  /** In the order the workers are expected to draw on them. */
   readonly entries: readonly LedgerEntry[];
-  results?: Map<string, Promise<ClaimResult>>;
-  /** The wave after it, sent when this one is first drawn on. */
-  next?: ClaimWave;
+  readonly byRun: ReadonlyMap<string, LedgerEntry>;
+  /** The answer of every run sent so far. */
+  readonly results: Map<string, Promise<ClaimResult>>;
+  /** At most this many runs sent and not yet drawn on by a worker. */
+  readonly size: number;
+  /** Entries before it were sent (or passed over, sent out of order). */
+  cursor: number;
+  /** Runs sent and not yet drawn on. */
+  waiting: number;
+}
+
+/** The same promise, marked handled: its rejection is for whoever awaits it, never an unhandled one meanwhile. */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The ledger did not answer in time (or recently did not): nothing is known about the write. */
@@ -111,11 +124,11 @@ export interface RunClaims {
   /** The first delivery of a run claims it; a redelivery finds it claimed. */
   claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult>;
   /**
-   * Optional: claim a batch's runs in few requests, in the order they are needed, `waveSize` at a
-   * time; a later claim() of one of them answers from it (once: a second claim of the same run in
-   * the batch takes the single path).
+   * Optional: claim a batch's runs in few requests, in the order they are expected, at most
+   * `aheadLimit` ahead of the workers; a later claim() of one of them answers from it (once: a
+   * second claim of the same run in the batch takes the single path).
    */
-  claimBatch?(runs: readonly { runId: string; pipeline: string; environment: string }[], waveSize?: number): void;
+  claimBatch?(runs: readonly { runId: string; pipeline: string; environment: string }[], aheadLimit?: number): void;
   markStarted(runId: string, build: { buildId: string; buildUrl: string }): Promise<boolean>;
   markDone(runId: string, state: "refused" | "failed", reason: string): Promise<boolean>;
 }
@@ -134,8 +147,8 @@ export class RunLedger implements RunClaims {
   private readonly ownClaims = new Map<string, LedgerEntry>();
   private startQueue: { entry: LedgerEntry; resolve: (ok: boolean) => void; reject: (err: unknown) => void }[] = [];
   private startTimer: NodeJS.Timeout | undefined;
-  /** Runs of a batch claimed (or to be claimed) in waves by claimBatch, each handed to the first claim() of its run. */
-  private readonly batchClaims = new Map<string, ClaimWave>();
+  /** Runs of a batch claimed (or to be claimed) ahead by claimBatch, each handed to the first claim() of its run. */
+  private readonly batchClaims = new Map<string, ClaimPlan>();
 
   constructor(opts: LedgerOptions) {
     this.callTimeoutMs = opts.callTimeoutMs ?? LEDGER_CALL_TIMEOUT_MS;
@@ -155,24 +168,29 @@ export class RunLedger implements RunClaims {
    * met its own write — still this delivery's claim, not a duplicate.
    */
   claim(runId: string, what: { pipeline: string; environment: string }): Promise<ClaimResult> {
-    const wave = this.batchClaims.get(runId);
-    if (wave) {
-      this.batchClaims.delete(runId);
-      const results = this.sendWave(wave);
-      // One wave ahead: the next wave's answer is there when a worker first needs it.
-      if (wave.next) this.sendWave(wave.next);
-      return results.get(runId) ?? this.putClaim(this.claimEntry(runId, what, this.now()));
+    const plan = this.batchClaims.get(runId);
+    if (!plan) return this.putClaim(this.claimEntry(runId, what, this.now()));
+    this.batchClaims.delete(runId);
+    let result = plan.results.get(runId);
+    if (result) plan.waiting--;
+    else {
+      // Asked for before its turn: sent now, with the next expected runs that fit under the bound.
+      this.sendClaims(plan, [plan.byRun.get(runId)!, ...this.unsent(plan, plan.size - plan.waiting - 1)]);
+      plan.waiting--;
+      result = plan.results.get(runId)!;
     }
-    return this.putClaim(this.claimEntry(runId, what, this.now()));
+    // Half the claims ahead drawn on: the next ones go, so no worker waits for a transaction.
+    if (plan.waiting <= plan.size / 2) this.sendClaims(plan, this.unsent(plan, plan.size - plan.waiting));
+    return result;
   }
 
   /**
-   * Claims a batch's runs in TransactWriteItems, one wave of `waveSize` runs (the worker count) at
-   * a time, instead of one PutItem each: the first wave at once, each later one as soon as a worker
-   * takes a run of the wave before it (one wave ahead, so no worker waits for a wave's answer).
-   * Waves, not the whole batch up front: a container that dies mid-batch leaves at most about two
-   * waves claimed and not started (a redelivery finds those claimed and the reaper closes them),
-   * where a claim per record left only the runs in flight. Every item is conditional
+   * Claims a batch's runs in TransactWriteItems instead of one PutItem each, ahead of the workers
+   * but never far ahead: at most `aheadLimit` runs (the worker count) claimed and not yet drawn on
+   * by a worker, topped up when half of them are (and a run asked for out of the expected order is
+   * sent at once, with what fits). So a container that dies mid-batch leaves at most that many runs
+   * claimed and not started beside those in flight (a redelivery finds them claimed and the reaper
+   * closes them), where a claim per record left only the runs in flight. Every item is conditional
    * on the run being new. A cancelled transaction says per item why (CancellationReasons): a run
    * already in the ledger is read back like a single claim's conditional failure (duplicate, or
    * this claim's own item); items that merely shared the transaction go in the next one; a conflict
@@ -182,40 +200,38 @@ export class RunLedger implements RunClaims {
    * ClientRequestToken (DynamoDB then answers it as the first time, for 10 minutes); the owner
    * token covers a stand-in or a later retry that does not.
    */
-  claimBatch(runs: readonly { runId: string; pipeline: string; environment: string }[], waveSize = TRANSACTION_LIMIT): void {
+  claimBatch(runs: readonly { runId: string; pipeline: string; environment: string }[], aheadLimit = TRANSACTION_LIMIT): void {
     const now = this.now();
     const seen = new Set<string>();
     // A run twice in the batch (the same item twice is refused in one transaction): the second claim() goes single.
     const entries = runs.filter((r) => !this.batchClaims.has(r.runId) && !seen.has(r.runId) && seen.add(r.runId)).map((r) => this.claimEntry(r.runId, { pipeline: r.pipeline, environment: r.environment }, now));
     // A lone claim is cheaper as a PutItem (a transactional write costs twice the capacity).
     if (entries.length < 2) return;
-    if (this.batchClaims.size >= 10_000) this.batchClaims.clear(); // never consumed (should not happen): bounded anyway
-    const size = Math.max(2, Math.min(waveSize, TRANSACTION_LIMIT));
-    let previous: ClaimWave | undefined;
-    for (let i = 0; i < entries.length; i += size) {
-      const wave: ClaimWave = { entries: entries.slice(i, i + size) };
-      for (const entry of wave.entries) this.batchClaims.set(entry.runId, wave);
-      if (previous) previous.next = wave;
-      else this.sendWave(wave);
-      previous = wave;
-    }
+    if (this.batchClaims.size >= 10_000) this.batchClaims.clear(); // never drawn on (should not happen): bounded anyway
+    const plan: ClaimPlan = { entries, byRun: new Map(entries.map((e) => [e.runId, e])), results: new Map(), size: Math.max(2, Math.min(aheadLimit, TRANSACTION_LIMIT)), cursor: 0, waiting: 0 };
+    for (const entry of entries) this.batchClaims.set(entry.runId, plan);
+    this.sendClaims(plan, this.unsent(plan, plan.size));
   }
 
-  /** The wave's transaction, sent once; each run's answer (the single PutItem for what it leaves). */
-  private sendWave(wave: ClaimWave): Map<string, Promise<ClaimResult>> {
-    if (wave.results) return wave.results;
+  /** The next `n` runs in the expected order that were not sent yet. */
+  private unsent(plan: ClaimPlan, n: number): LedgerEntry[] {
+    const out: LedgerEntry[] = [];
+    while (out.length < n && plan.cursor < plan.entries.length) {
+      const entry = plan.entries[plan.cursor++];
+      if (!plan.results.has(entry.runId)) out.push(entry);
+    }
+    return out;
+  }
+
+  /** One transaction for `entries` (a lone one: the single PutItem); each run's answer goes in the plan. */
+  private sendClaims(plan: ClaimPlan, entries: readonly LedgerEntry[]): void {
+    if (entries.length === 0) return;
     // Claimed now, not when the batch began: the lease counts from here.
     const now = this.now();
-    const entries = wave.entries.map((e) => ({ ...e, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds }));
-    const settled = this.transactClaims(entries);
-    const results = new Map<string, Promise<ClaimResult>>();
-    for (const entry of entries) {
-      const result = settled.then((m) => m.get(entry.runId) ?? this.putClaim(entry));
-      result.catch(() => undefined); // rejected for its claim() to see; never unhandled if unasked
-      results.set(entry.runId, result);
-    }
-    wave.results = results;
-    return results;
+    const stamped = entries.map((e) => ({ ...e, claimedAt: now, updatedAt: now, expiresAt: Math.floor(now / 1000) + this.ttlSeconds }));
+    const settled = stamped.length > 1 ? this.transactClaims(stamped) : Promise.resolve(new Map<string, Promise<ClaimResult>>());
+    for (const entry of stamped) plan.results.set(entry.runId, quiet(settled.then((m) => m.get(entry.runId) ?? this.putClaim(entry))));
+    plan.waiting += stamped.length;
   }
 
   private async transactClaims(entries: LedgerEntry[]): Promise<Map<string, Promise<ClaimResult>>> {
@@ -237,7 +253,7 @@ export class RunLedger implements RunClaims {
       } catch (err) {
         // The ledger unreachable: every claim left fails as a single one would.
         if (err instanceof LedgerUnavailableError) {
-          for (const e of items) out.set(e.runId, Promise.reject(err));
+          for (const e of items) out.set(e.runId, quiet(Promise.reject(err)));
           return out;
         }
         const reasons = cancellationCodes(err);
@@ -245,8 +261,9 @@ export class RunLedger implements RunClaims {
         pending = [];
         items.forEach((e, i) => {
           if (reasons[i] === "None") pending.push(e);
-          else if (reasons[i] === "ConditionalCheckFailed") out.set(e.runId, this.readBack(e));
-          else out.set(e.runId, this.putClaim(e));
+          // Started now, drawn on only when the transaction rounds are done: never left unhandled meanwhile.
+          else if (reasons[i] === "ConditionalCheckFailed") out.set(e.runId, quiet(this.readBack(e)));
+          else out.set(e.runId, quiet(this.putClaim(e)));
         });
       }
     }

@@ -221,7 +221,7 @@ interface RawRequest {
   readonly timeoutMs: number;
   /**
    * A call that must not be replayed: never written on a connection idle long enough for a
-   * gateway to have dropped it (only one that answered moments ago, UNSENT_REUSE_IDLE_MS).
+   * gateway to have dropped it (only one that answered moments ago: the `brief` agent below).
    */
   readonly fresh?: boolean;
 }
