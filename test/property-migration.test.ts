@@ -108,6 +108,27 @@ describe("property type change keeping the data", function () {
     assert.equal((port.blueprint("product") as unknown as { schema: { properties: Record<string, unknown> } }).schema.properties[parkedName(KEY)], undefined);
   });
 
+  it("a migration interrupted while parking (the old property still there, the parked copy partial) keeps every value on re-run", async () => {
+    const olds = await seeded(200, (i) => (i === 150 ? "BILL" : String(i)));
+    const body = numeric() as unknown as JsonObject;
+    let bulk = 0;
+    // The 3rd of the 10 parking writes is refused: 40 values parked, the old property untouched.
+    const client = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 3) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
+    await assert.rejects(migrateProperties(client, "product", [KEY], body, { [KEY]: { BILL: 1376257 } }));
+    const half = port.entities("product").map((e) => e.properties as Record<string, unknown>);
+    assert.ok(half.every((p) => typeof p[KEY] === "string"), "the old property still holds every value");
+    const parked = half.filter((p) => p[parkedName(KEY)] !== undefined).length;
+    assert.ok(parked > 0 && parked < 200, `the parked copy is partial (${parked})`);
+    const news: PortObjectInputs = { ...inputs(body, true), converters: { [KEY]: { BILL: 1376257 } } };
+    assert.equal((await blueprintProvider.check(olds, news)).failures, undefined);
+    await blueprintProvider.update("product", olds, news);
+    for (const e of port.entities("product")) {
+      const props = e.properties as Record<string, unknown>;
+      assert.equal(props[KEY], e.identifier === "p150" ? 1376257 : Number(e.identifier.slice(1)), e.identifier);
+      assert.equal(props[parkedName(KEY)], undefined);
+    }
+  });
+
   describe("renamedFrom", () => {
     const NEW = "bamboo_project_key";
     const renamedBody = () => {

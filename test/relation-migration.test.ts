@@ -78,6 +78,20 @@ describe("relation migrations keeping the links", function () {
       for (const [id, v] of links("target_stage")) assert.equal(v, `s${Number(id.slice(1)) % 5}`, id);
       assert.ok([...links("stage").values()].every((v) => v === undefined));
     });
+
+    it("a rename to a relation with a different target is refused at preview, naming both targets, and changes nothing", async () => {
+      const olds = await seeded(10);
+      const retargeted = release({ artifact: rel("artifact"), target_stage: rel("artifact") }, {});
+      const news = inputs(retargeted, true, { target_stage: "stage" });
+      const check = await blueprintProvider.check(olds, news);
+      assert.equal(check.failures?.length, 1, JSON.stringify(check));
+      assert.equal(check.failures![0].reason.split("\n").length, 1);
+      assert.match(check.failures![0].reason, /relation "target_stage" is renamedFrom "stage", but targets artifact while "stage" targets stage/);
+      await assert.rejects(blueprintProvider.update("release", olds, news), /targets artifact while "stage" targets stage/);
+      assert.equal(port.requestsTo("PUT", "/v1/blueprints/release").length, 0);
+      assert.equal(port.requestsTo("POST", "/v1/blueprints/release/entities/bulk").length, 0);
+      for (const [id, v] of links("stage")) assert.equal(v, `s${Number(id.slice(1)) % 5}`, id);
+    });
   });
 
   describe("single ↔ many (allowPropertyTypeChange)", () => {
@@ -136,6 +150,22 @@ describe("relation migrations keeping the links", function () {
       assert.equal([...parked.values()].filter((v) => Array.isArray(v) && v.length === 1).length, 200, "the parked copy holds every link");
       assert.ok([...links("artifact").values()].some((v) => v === undefined || (Array.isArray(v) && v.length === 0)), "interrupted before every link was written back");
       await blueprintProvider.update("release", olds, inputs(MANY, true));
+      for (const [id, v] of links("artifact")) assert.deepEqual(v, [`a${Number(id.slice(1)) % 10}`], id);
+      assert.equal(port.blueprint("release")!.relations[parkedName("artifact")], undefined);
+    });
+
+    it("a change interrupted while parking (the relation still single, the parked copy partial) keeps every link on re-run", async () => {
+      const olds = await seeded(200);
+      let bulk = 0;
+      // The 3rd of the 10 parking writes is refused: 40 links parked, the relation untouched.
+      const failing = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 3) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
+      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true));
+      assert.equal(port.blueprint("release")!.relations.artifact.many, false, "still the old shape");
+      const parked = [...links(parkedName("artifact")).values()].filter((v) => v !== undefined).length;
+      assert.ok(parked > 0 && parked < 200, `the parked copy is partial (${parked})`);
+      const news = inputs(MANY, true);
+      assert.equal((await blueprintProvider.check(olds, news)).failures, undefined);
+      await blueprintProvider.update("release", olds, news);
       for (const [id, v] of links("artifact")) assert.deepEqual(v, [`a${Number(id.slice(1)) % 10}`], id);
       assert.equal(port.blueprint("release")!.relations[parkedName("artifact")], undefined);
     });

@@ -64,7 +64,7 @@ export interface PlannedMigration {
   readonly values: Map<string, Record<string, JsonValue>>;
   /** "entity: property value reason", one per unconvertible value. */
   readonly problems: string[];
-  /** Property read per changed key: the old one, or the parked copy of an interrupted run. */
+  /** Property read per changed key: the old one while it keeps its old type, else the parked copy of an interrupted run. */
   readonly sources: Record<string, string>;
 }
 
@@ -87,7 +87,10 @@ export async function planMigration(client: PortClient, blueprint: string, keys:
   const live = await client.getBlueprint(blueprint);
   const liveProps = propertiesOf(live as JsonObject | undefined);
   const target = propertiesOf(declared);
-  const sources = Object.fromEntries(keys.map((k) => [k, liveProps[parkedName(k)] ? parkedName(k) : k]));
+  // While the old property keeps its old type it holds every value (a parked copy may be partial:
+  // the parking pass was interrupted); the parked copy is read only once the old one was dropped or re-added.
+  const oldStillLive = (k: string) => liveProps[k] !== undefined && typeSignature(liveProps[k]) !== typeSignature(target[k]);
+  const sources = Object.fromEntries(keys.map((k) => [k, liveProps[parkedName(k)] && !oldStillLive(k) ? parkedName(k) : k]));
   const entities = await client.searchEntities(blueprint, [], { include: ["$identifier", ...keys.map((k) => sources[k])] });
   const values = new Map<string, Record<string, JsonValue>>();
   const problems: string[] = [];

@@ -51,9 +51,11 @@ interface Pending {
   readonly live: JsonObject;
   /** [new relation, old relation] whose old relation is still live. */
   readonly renames: [string, string][];
-  /** Relations whose cardinality changes, and where their links are read (the parked copy after an interruption). */
+  /** Relations whose cardinality changes (sources: where their links are read — the parked copy only once the old shape is gone). */
   readonly reshaped: string[];
   readonly sources: Record<string, string>;
+  /** A rename whose new relation targets another blueprint than the old one: refused, one line each. */
+  readonly retargeted: string[];
 }
 
 /** What is still to do, judged on the live blueprint (so a re-run after an interruption resumes). */
@@ -65,8 +67,13 @@ async function pendingRelations(client: PortClient, blueprint: string, body: Jso
   const renamed = Object.entries(renames ?? {}).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] in liveRels && e[0] in declared && !(e[1] in declared));
   const changed = (k: string) => k in liveRels && String(liveRels[k].target) === String(declared[k].target) && isMany(liveRels[k]) !== isMany(declared[k]);
   const reshaped = allowed ? Object.keys(declared).filter((k) => parkedName(k) in liveRels || changed(k)).sort() : [];
-  const sources = Object.fromEntries(reshaped.map((k) => [k, parkedName(k) in liveRels ? parkedName(k) : k]));
-  return renamed.length + reshaped.length > 0 ? { live, renames: renamed, reshaped, sources } : undefined;
+  // While the relation still has its old shape it holds every link (a parked copy may be partial:
+  // the parking pass was interrupted); the parked copy is read only once the relation was dropped or re-added.
+  const sources = Object.fromEntries(reshaped.map((k) => [k, parkedName(k) in liveRels && !changed(k) ? parkedName(k) : k]));
+  const retargeted = renamed
+    .filter(([next, old]) => String(liveRels[old].target) !== String(declared[next].target))
+    .map(([next, old]) => `blueprint "${blueprint}": relation "${next}" is renamedFrom "${old}", but targets ${String(declared[next].target)} while "${old}" targets ${String(liveRels[old].target)}; its links point at ${String(liveRels[old].target)} entities and cannot be copied. Declare "${next}" with target ${String(liveRels[old].target)}, or drop the renamedFrom (a new relation starts empty); nothing was changed.`);
+  return renamed.length + reshaped.length > 0 ? { live, renames: renamed, reshaped, sources, retargeted } : undefined;
 }
 
 /** Read every entity's links (one paged search) and convert them: copies by new name, reshaped by relation. */
@@ -136,6 +143,7 @@ function ownershipBlocks(blueprint: string, p: Pending): string[] {
 export async function relationProblems(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean): Promise<string[]> {
   const p = await pendingRelations(client, blueprint, body, renames, allowed);
   if (!p) return [];
+  if (p.retargeted.length > 0) return p.retargeted;
   const blocked = ownershipBlocks(blueprint, p);
   if (blocked.length > 0) return blocked;
   const { problems } = await planRelations(client, blueprint, p, relationsOf(body));
@@ -151,6 +159,7 @@ export async function migrateRelations(client: PortClient, blueprint: string, bo
   const p = await pendingRelations(client, blueprint, body, renames, allowed);
   if (!p) return false;
   const declared = relationsOf(body);
+  if (p.retargeted.length > 0) throw new Error(p.retargeted.join("; "));
   const blocked = ownershipBlocks(blueprint, p);
   if (blocked.length > 0) throw new Error(blocked.join("; "));
   const plan = await planRelations(client, blueprint, p, declared);
