@@ -39,7 +39,7 @@ export class RunLedger extends pulumi.ComponentResource {
     this.registerOutputs({ tableName: this.tableName, arn: this.arn });
   }
 
-  /** Item reads and writes on exactly this table (the reaper scans it). */
+  /** Item reads and writes on exactly this table (the reaper scans it). The batch claims' TransactWriteItems is authorised by PutItem and ConditionCheckItem (IAM has no transaction action of its own). */
   grantReadWrite(role: AgentRole): aws.iam.RolePolicy {
     return role.grant(this, `${this.logicalName}-read-write`, [
       {
