@@ -12,9 +12,10 @@ import { declareScorecards, SCORECARDS } from "../blueprints/scorecards";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
 import { PORC_ACTIONS } from "../actions/porc";
 import { declareCatalog } from "../stacks/catalog-declaration";
-import { ConfigError, parseStackConfig } from "../stacks/config";
+import { parseStackConfig } from "../stacks/config";
 import { assertScorecardsFit, declareGovernance, ScorecardReferenceError } from "../stacks/governance-declaration";
 import { requestProblems, specSource } from "./support/port-spec";
+import { configRefusal } from "./support/config-problems";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -25,15 +26,7 @@ const governed = (governance: Record<string, unknown> = {}) => ({
   governance: { teams: [{ name: "team-billing" }, { name: "sre", description: "Site reliability" }], approvers: { teams: ["sre"] }, scorecards: {}, ...governance },
 });
 
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(raw);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("config was accepted");
-}
+const problems = configRefusal;
 
 describe("governance declaration", () => {
   it(`every body is valid against Port's request schema (${path.basename(specSource())})`, () => {

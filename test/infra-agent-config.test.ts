@@ -1,19 +1,12 @@
 // The `agent` stack-config section: defaults that deploy, and values that are refused early.
 import * as assert from "node:assert/strict";
 import { PORT_KAFKA_BROKERS, agentConfigSchema, consumerGroup, kafkaBrokers, runsTopic } from "../infra/agent-config";
-import { ConfigError, parseStackConfig } from "../stacks/config";
+import { parseStackConfig } from "../stacks/config";
+import { configRefusal } from "./support/config-problems";
 
 const ORG = "org_Test123";
 const parse = (agent: unknown) => parseStackConfig({ port: { orgId: ORG }, agent }).agent;
-const problems = (agent: unknown): string[] => {
-  try {
-    parse(agent);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  assert.fail("expected the config to be refused");
-};
+const problems = (agent: unknown): string[] => configRefusal({ port: { orgId: ORG }, agent });
 
 describe("agent stack config", () => {
   it("defaults to the Lambda runtime with bounded Kafka retries and sized batches", () => {

@@ -13,9 +13,10 @@ import type { PortAction } from "../actions/action";
 import { declarePages, PORTAL_PAGES } from "../pages";
 import type { PortPageBody } from "../pages";
 import { declareCatalog } from "../stacks/catalog-declaration";
-import { ConfigError, parseStackConfig } from "../stacks/config";
+import { parseStackConfig } from "../stacks/config";
 import { PortEmulator } from "./support/port-emulator";
 import { usePortEmulator } from "./support/port-hooks";
+import { configRefusal } from "./support/config-problems";
 
 const PORC_URL = "https://porc.example.test";
 const TEMPLATE = "gke-cluster-1-0-0";
@@ -46,22 +47,18 @@ const PORC_STATUSES = [
 ];
 
 function stackConfig(porc: Record<string, unknown> = { url: PORC_URL }) {
-  return parseStackConfig({
+  return parseStackConfig(rawConfig(porc));
+}
+
+function rawConfig(porc: Record<string, unknown>): Record<string, unknown> {
+  return {
     port: { orgId: "org_Test01" },
     porc,
     blueprintTemplates: [{ identifier: TEMPLATE, title: "GKE Cluster Blueprint v1.0.0", modulePath: "gke-cluster/1.0.0", repoUrl: "https://github.com/hyperfocus/infra-modules/gke-cluster", inputsRequired: ["region", "project_id"], owner: "cloud-platform" }],
-  });
+  };
 }
 
-function problems(porc: Record<string, unknown>): string[] {
-  try {
-    stackConfig(porc);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("config was accepted");
-}
+const problems = (porc: Record<string, unknown>): string[] => configRefusal(rawConfig(porc));
 
 /** Render every "{{ jq }}" in a template the way Port does: a whole-string template takes the jq value, otherwise its text is spliced in. */
 function render(template: unknown, data: unknown): unknown {

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseStackConfig } from "../stacks/config";
 import { PortalStack } from "../stacks/portal-stack";
 import { installMocks, settle, ResourceRecorder } from "./support/mocks";
+import { configProblems } from "./support/config-problems";
 
 const raw = (extra: Record<string, unknown>) => ({ port: { orgId: "org_Test01" }, agent: { runtime: "none" }, allowPropertyTypeChange: true, ...extra });
 
@@ -27,15 +28,7 @@ describe("propertyConverters and renamedFrom (stack config)", () => {
   });
 
   /** The config's problems, or [] when it parses. */
-  const problems = (extra: Record<string, unknown>): string[] => {
-    try {
-      parseStackConfig(raw(extra));
-      return [];
-    } catch (e) {
-      if (e instanceof ConfigError) return e.problems;
-      throw e;
-    }
-  };
+  const problems = (extra: Record<string, unknown>): string[] => configProblems(raw(extra));
 
   it("accepts renamedFrom for a property and for a relation the model declares", () => {
     assert.deepEqual(problems({ renamedFrom: { "environment.kind": "tier", "deployment.environment": "target_env" } }), []);

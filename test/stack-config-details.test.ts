@@ -2,16 +2,9 @@
 // stack-config.test.ts: what a person reads when `pulumi preview` refuses the config.
 import * as assert from "node:assert/strict";
 import { ConfigError, configFromPulumi, declaredEnvironments, parseStackConfig } from "../stacks/config";
+import { configRefusal } from "./support/config-problems";
 
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(raw);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("config was accepted");
-}
+const problems = configRefusal;
 
 const port = { orgId: "org_Test01" };
 

@@ -4,7 +4,7 @@
 // section. Each case adds one misspelt key to an otherwise valid config and expects exactly one
 // problem naming its place.
 import * as assert from "node:assert/strict";
-import { ConfigError, parseStackConfig } from "../stacks/config";
+import { configProblems } from "./support/config-problems";
 
 function valid(): Record<string, unknown> {
   return {
@@ -43,15 +43,7 @@ function at(raw: Record<string, unknown>, path: readonly (string | number)[]): R
   return cur as Record<string, unknown>;
 }
 
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(raw);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-}
+const problems = configProblems;
 
 const CASES: { where: string; path: (string | number)[]; typo: string }[] = [
   { where: "products[0]", path: ["products", 0], typo: "bamboKey" },

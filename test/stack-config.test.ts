@@ -4,25 +4,18 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ConfigError, declaredEnvironments, parseStackConfig } from "../stacks/config";
+import { declaredEnvironments, parseStackConfig } from "../stacks/config";
 import { declareCatalog } from "../stacks/catalog-declaration";
 import { pulumiConfigOf } from "../tools/synth";
 import { configFromPulumi } from "../stacks/config";
+import { configRefusal } from "./support/config-problems";
 
 const base = () => ({
   port: { orgId: "org_Test01" },
   products: [{ identifier: "billing", title: "Billing", environments: [{ name: "dev", kind: "Dev" }, { name: "prod", kind: "Production" }] }],
 });
 
-function problems(raw: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(raw);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail("config was accepted");
-}
+const problems = configRefusal;
 
 describe("stack config", () => {
   it("port.deleteEntitiesWithBlueprints is off unless set, and a misspelt key is refused", () => {
