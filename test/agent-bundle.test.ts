@@ -3,8 +3,6 @@
 // Assertions read the emulators' state and request logs, not the handler's return value alone.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { PutCommand, DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { deploymentIdentifier } from "../blueprints/identifiers";
 import { DEPLOY_ACTIONS } from "../actions/deploy-request";
@@ -12,6 +10,7 @@ import { BLUEPRINTS, DEPLOYMENT, ENVIRONMENT, ENVIRONMENT_KINDS } from "../bluep
 import { AgentWorld, BUNDLE, DEPLOY_PIPELINE, captureOutput, useBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { TEST_CREDENTIALS } from "./support/port-emulator";
+import { startSecretsManager } from "./support/secrets-manager";
 
 /** Output that is not the agent's: Node's warning lines and the AWS SDK's Node.js-version notice. */
 const FOREIGN_OUTPUT: readonly RegExp[] = [
@@ -457,40 +456,27 @@ describe("agent bundle (Lambda handlers against emulators)", function () {
 
   describe("credentials from Secrets Manager", () => {
     it("reads both secrets once per container (cached) and starts builds with them", async () => {
-      const calls: string[] = [];
-      const secrets: Record<string, string> = {
+      const sm = await startSecretsManager({
         "arn:aws:secretsmanager:eu-west-1:1:secret:port": JSON.stringify(TEST_CREDENTIALS),
         "arn:aws:secretsmanager:eu-west-1:1:secret:cf": DEFAULT_CODEFRESH_API_KEY,
-      };
-      // Secrets Manager's JSON protocol, as the AWS SDK speaks it (AWS_ENDPOINT_URL_SECRETS_MANAGER).
-      const server = createServer((req, res) => {
-        let body = "";
-        req.on("data", (c) => (body += c));
-        req.on("end", () => {
-          const id = (JSON.parse(body) as { SecretId: string }).SecretId;
-          calls.push(`${String(req.headers["x-amz-target"])} ${id}`);
-          res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-          res.end(JSON.stringify({ ARN: id, Name: id, SecretString: secrets[id], VersionId: "v1", VersionStages: ["AWSCURRENT"] }));
-        });
       });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       try {
         const agent = world.loadBundle({
           PORT_CLIENT_ID: "", PORT_CLIENT_SECRET: "", CODEFRESH_API_KEY: "",
           PORT_CREDENTIALS_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:1:secret:port",
           CODEFRESH_API_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:1:secret:cf",
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url,
         });
         for (const env of ["env-1", "env-2"]) {
           const runId = world.createRun(env);
           assert.deepEqual((await agent.handler(world.kafkaEvent([{ value: world.request(runId, "img-1", env) }]))).outcomes, { started: 1 });
         }
-        assert.deepEqual(calls.sort(), [
+        assert.deepEqual(sm.calls.sort(), [
           "secretsmanager.GetSecretValue arn:aws:secretsmanager:eu-west-1:1:secret:cf",
           "secretsmanager.GetSecretValue arn:aws:secretsmanager:eu-west-1:1:secret:port",
         ]);
       } finally {
-        await new Promise<void>((r) => server.close(() => r()));
+        await sm.stop();
       }
     });
   });

@@ -3,12 +3,11 @@
 // may carry its text. Secrets Manager is a local server speaking its JSON protocol, reached by the
 // AWS SDK through AWS_ENDPOINT_URL_SECRETS_MANAGER exactly as in production.
 import assert from "node:assert/strict";
-import { createServer, Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { credentialProviders } from "../agent/credentials";
 import { AgentWorld, captureOutput, useBundleWorld } from "./support/agent-world";
 import { DEFAULT_CODEFRESH_API_KEY } from "./support/codefresh-emulator";
 import { startSilentDynamo } from "./support/dynamodb";
+import { LocalSecretsManager, startSecretsManager } from "./support/secrets-manager";
 
 const PORT_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:port";
 const CF_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:cf";
@@ -16,24 +15,7 @@ const CF_ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:cf";
 const MALFORMED = "clientId=leak-marker-id;clientSecret=leak-marker-secret";
 const MARKERS = ["leak-marker-id", "leak-marker-secret", MALFORMED];
 
-/** Secrets Manager's GetSecretValue over its JSON protocol, answering from `secrets`. */
-async function fakeSecretsManager(secrets: Record<string, string>): Promise<{ url: string; calls: string[]; server: Server }> {
-  const calls: string[] = [];
-  const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c) => (body += c));
-    req.on("end", () => {
-      const id = (JSON.parse(body) as { SecretId: string }).SecretId;
-      calls.push(`${String(req.headers["x-amz-target"])} ${id}`);
-      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-      res.end(JSON.stringify({ ARN: id, Name: id, SecretString: secrets[id], VersionId: "v1", VersionStages: ["AWSCURRENT"] }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, calls, server };
-}
 
-const closeServer = (server: Server) => new Promise<void>((r) => server.close(() => r()));
 
 function assertNoMarker(text: string, where: string): void {
   for (const marker of MARKERS) assert.ok(!text.includes(marker), `${where} carries the secret's text: ${text}`);
@@ -45,10 +27,10 @@ describe("Port credentials secret that is not JSON", function () {
   describe("the credential provider", () => {
     const keys = ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const;
     let saved: Record<string, string | undefined>;
-    let sm: Awaited<ReturnType<typeof fakeSecretsManager>>;
+    let sm: LocalSecretsManager;
 
     before(async () => {
-      sm = await fakeSecretsManager({ [PORT_ARN]: MALFORMED, [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
+      sm = await startSecretsManager({ [PORT_ARN]: MALFORMED, [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
       saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
       Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.url, AWS_REGION: "eu-west-1", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" });
     });
@@ -57,7 +39,7 @@ describe("Port credentials secret that is not JSON", function () {
         if (saved[k] === undefined) delete process.env[k];
         else process.env[k] = saved[k];
       }
-      await closeServer(sm.server);
+      await sm.stop();
     });
 
     it("rejects with a message naming the expected shape and none of the secret's text", async () => {
@@ -92,7 +74,7 @@ describe("Port credentials secret that is not JSON", function () {
     });
 
     it("rejects JSON without clientId/clientSecret without echoing it either", async () => {
-      const other = await fakeSecretsManager({ [PORT_ARN]: JSON.stringify({ client: "leak-marker-id", secret: "leak-marker-secret" }), [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
+      const other = await startSecretsManager({ [PORT_ARN]: JSON.stringify({ client: "leak-marker-id", secret: "leak-marker-secret" }), [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
       process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = other.url;
       try {
         const providers = credentialProviders({ kind: "secrets-manager", portSecretArn: PORT_ARN, codefreshSecretArn: CF_ARN });
@@ -104,7 +86,7 @@ describe("Port credentials secret that is not JSON", function () {
         });
       } finally {
         process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = sm.url;
-        await closeServer(other.server);
+        await other.stop();
       }
     });
   });
@@ -116,7 +98,7 @@ describe("Port credentials secret that is not JSON", function () {
     it("handles the record without starting a build and logs the failure without the secret's text", async () => {
       world.addImage("img-1", "billing");
       world.addEnvironment("env-1", "billing");
-      const sm = await fakeSecretsManager({ [PORT_ARN]: MALFORMED, [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
+      const sm = await startSecretsManager({ [PORT_ARN]: MALFORMED, [CF_ARN]: DEFAULT_CODEFRESH_API_KEY });
       const capture = captureOutput();
       let lines: string[];
       let outcomes: Record<string, number>;
@@ -133,7 +115,7 @@ describe("Port credentials secret that is not JSON", function () {
       } finally {
         capture.restore();
         lines = capture.lines();
-        await closeServer(sm.server);
+        await sm.stop();
       }
       assert.ok(sm.calls.includes(`secretsmanager.GetSecretValue ${PORT_ARN}`), "the agent read the Port secret");
       assert.equal(world.cf.builds().length, 0, "no build without Port credentials");
