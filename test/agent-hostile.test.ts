@@ -349,19 +349,24 @@ describe("agent under hostile conditions (deploy path)", function () {
       delete env.RUN_LEDGER_TABLE;
       return consumerAgent(loadConsumerSettings(env));
     };
-    const deliver = (agent: ReturnType<typeof consumer>, offset: number, value: unknown) =>
-      handleBatch(agent.deps, [{ id: `org_1.runs-0@${offset}`, partitionKey: "org_1.runs-0", offset, message: decodeMessage(Buffer.from(JSON.stringify(value))) }], 4);
-
-    it("a restarted pod adopts the build its predecessor started but could not link, instead of starting a second one", async () => {
-      const runId = world.createRun("env-1");
-      // The previous pod marked the run, started the build, and died before the link reached Port.
+    /** What the previous pod did before it died: marked the run, started the build (its id), linked nothing. */
+    const predecessorStarted = async (runId: string): Promise<string> => {
       world.port.run(runId)!.run.statusLabel = STARTING_LABEL;
       const res = await fetch(`${world.cf.url}/api/pipelines/run/${encodeURIComponent(DEPLOY_PIPELINE)}`, {
         method: "POST",
         headers: { authorization: DEFAULT_CODEFRESH_API_KEY, "content-type": "application/json" },
         body: JSON.stringify({ variables: { PORT_RUN_ID: runId }, annotations: { port_run_id: runId } }),
       });
-      const buildId = (await res.json()) as string;
+      assert.equal(res.status, 200);
+      return (await res.json()) as string;
+    };
+    const deliver = (agent: ReturnType<typeof consumer>, offset: number, value: unknown) =>
+      handleBatch(agent.deps, [{ id: `org_1.runs-0@${offset}`, partitionKey: "org_1.runs-0", offset, message: decodeMessage(Buffer.from(JSON.stringify(value))) }], 4);
+
+    it("a restarted pod adopts the build its predecessor started but could not link, instead of starting a second one", async () => {
+      const runId = world.createRun("env-1");
+      // The previous pod marked the run, started the build, and died before the link reached Port.
+      const buildId = await predecessorStarted(runId);
       const summary = await deliver(consumer(), 1, world.request(runId, "img-1", "env-1"));
       assert.deepEqual(summary.outcomes, { adopted: 1 });
       assert.equal(world.cf.buildsFor(runId).length, 1);
@@ -380,13 +385,7 @@ describe("agent under hostile conditions (deploy path)", function () {
 
     it("a restarted pod that cannot read the entities looks for its predecessor's build first, and never closes FAILURE over it", async () => {
       const runId = world.createRun("env-1");
-      world.port.run(runId)!.run.statusLabel = STARTING_LABEL;
-      const res = await fetch(`${world.cf.url}/api/pipelines/run/${encodeURIComponent(DEPLOY_PIPELINE)}`, {
-        method: "POST",
-        headers: { authorization: DEFAULT_CODEFRESH_API_KEY, "content-type": "application/json" },
-        body: JSON.stringify({ variables: { PORT_RUN_ID: runId }, annotations: { port_run_id: runId } }),
-      });
-      const buildId = (await res.json()) as string;
+      const buildId = await predecessorStarted(runId);
       world.port.inject({ method: "GET", path: "/entities/", status: 500, times: 50 });
       const summary = await deliver(consumer(), 4, world.request(runId, "img-1", "env-1"));
       world.port.clearFaults();
@@ -397,13 +396,7 @@ describe("agent under hostile conditions (deploy path)", function () {
 
     it("a restarted pod that cannot read a marked run leaves it uncertain, never FAILURE over its predecessor's build", async () => {
       const runId = world.createRun("env-1");
-      world.port.run(runId)!.run.statusLabel = STARTING_LABEL;
-      const res = await fetch(`${world.cf.url}/api/pipelines/run/${encodeURIComponent(DEPLOY_PIPELINE)}`, {
-        method: "POST",
-        headers: { authorization: DEFAULT_CODEFRESH_API_KEY, "content-type": "application/json" },
-        body: JSON.stringify({ variables: { PORT_RUN_ID: runId }, annotations: { port_run_id: runId } }),
-      });
-      assert.equal(res.status, 200);
+      await predecessorStarted(runId);
       // The batch's run read fails (the claim's own read, which follows it, gets through).
       world.port.inject({ method: "GET", path: `/v1/actions/runs/${runId}`, status: 400, times: 1 });
       const summary = await deliver(consumer(), 6, world.request(runId, "img-1", "env-1"));
