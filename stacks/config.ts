@@ -8,6 +8,7 @@ import { z } from "zod";
 import { porcConfigSchema } from "../actions/porc-config";
 import { catalogFor } from "../blueprints";
 import { agentConfigSchema } from "../infra/agent-config";
+import { splitMigrationKey } from "../infra/port/property-migration";
 import { codefreshConfigSchema } from "../pipelines/config";
 import { approvalsConfigSchema, duplicateIdentifierIssues, portConfigSchema, productSchema, templateSchema } from "./catalog-config";
 import { governanceConfigSchema, owningTeamIssues } from "./governance-config";
@@ -71,17 +72,16 @@ export function stackConfigSchema() {
 function migrationKeyIssues(converters: Record<string, unknown>, renamedFrom: Record<string, string>, porcUrl: string | undefined): { path: string[]; message: string }[] {
   const model = new Map(catalogFor({ porcUrl }).map((b) => [b.identifier, { properties: b.body.schema.properties, relations: b.body.relations }]));
   const issues: { path: string[]; message: string }[] = [];
-  const split = (key: string) => [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)] as const;
   const unknownBlueprint = (bp: string) => `a blueprint of the model (no blueprint "${bp}" in the model; it has ${[...model.keys()].join(", ")})`;
   for (const key of Object.keys(converters)) {
-    const [bp, prop] = split(key);
+    const [bp, prop] = splitMigrationKey(key);
     const b = model.get(bp);
     if (!b) issues.push({ path: ["propertyConverters", key], message: unknownBlueprint(bp) });
     else if (!(prop in b.properties)) issues.push({ path: ["propertyConverters", key], message: `a property of the model (blueprint "${bp}" declares no property "${prop}")` });
   }
   const olds = new Map<string, string>();
   for (const [key, old] of Object.entries(renamedFrom)) {
-    const [bp, next] = split(key);
+    const [bp, next] = splitMigrationKey(key);
     const b = model.get(bp);
     const fail = (message: string) => issues.push({ path: ["renamedFrom", key], message });
     if (!b) fail(unknownBlueprint(bp));

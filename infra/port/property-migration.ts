@@ -18,6 +18,12 @@ export function parkedName(key: string): string {
   return `${key}__migrating`;
 }
 
+/** A `propertyConverters` / `renamedFrom` key, "<blueprint>.<property or relation>", split at its first dot. */
+export function splitMigrationKey(key: string): readonly [blueprint: string, name: string] {
+  const dot = key.indexOf(".");
+  return [key.slice(0, dot), key.slice(dot + 1)];
+}
+
 export type Conversion = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
 
 /** One value, converted to the declared property schema (null/absent stays absent). */

@@ -3,7 +3,7 @@
 import YAML from "yaml";
 import { z } from "zod";
 import { canonicalAction, canonicalEntity, DeclaredEntity, deepEqual, JsonObject, JsonValue, projectEntity, sortKeys } from "../../infra/port/canonical";
-import { parkedName } from "../../infra/port/property-migration";
+import { parkedName, splitMigrationKey } from "../../infra/port/property-migration";
 import { Change, changedPaths, compareBlueprint, OBJECT_KINDS, ObjectKind, pipelineChange } from "../diff/compare";
 
 /** Suffix of a property or relation parked during a migration (infra/port). */
@@ -189,7 +189,7 @@ export function pageDrift(declared: readonly JsonObject[], live: readonly Record
  */
 export function markMigrations(findings: readonly Finding[], renamedFrom: Readonly<Record<string, string>>): Finding[] {
   const objects = new Set(findings.map((f) => f.object));
-  const oldNames = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${next.slice(0, next.indexOf("."))}.${old}`, next]));
+  const oldNames = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${splitMigrationKey(next)[0]}.${old}`, next]));
   return findings.map((f) => {
     if (f.kind === "relation") return relationInProgress(f, objects, oldNames) ?? f;
     if (f.kind !== "property") return f;

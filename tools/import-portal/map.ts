@@ -2,7 +2,7 @@
 // I/O): index.ts reads Port and writes the file. Identifiers are kept verbatim, so the providers
 // adopt every existing object (they take over on 409) instead of replacing it.
 import { z } from "zod";
-import { parkedName } from "../../infra/port/property-migration";
+import { parkedName, splitMigrationKey } from "../../infra/port/property-migration";
 import { environmentIdentifier, isEntityIdentifier } from "../../blueprints/identifiers";
 import { BLUEPRINT_TEMPLATE, BLUEPRINTS, ENVIRONMENT, ENVIRONMENT_KINDS, PRODUCT, TEMPLATE_STATUSES } from "../../blueprints/vocabulary";
 
@@ -181,7 +181,10 @@ export function compareBlueprints(
   renamedFrom: Readonly<Record<string, string>> = {},
 ): { notExpressible: ImportNote[]; willAdd: ImportNote[]; migrating: ImportNote[]; portOwned: string[] } {
   // "<blueprint>.<old>" → new property or relation, for renames the stack declares (values are copied, not lost).
-  const renamedTo = new Map(Object.entries(renamedFrom).map(([next, old]) => [`${next.slice(0, next.indexOf("."))}.${old}`, next.slice(next.indexOf(".") + 1)]));
+  const renamedTo = new Map(Object.entries(renamedFrom).map(([key, old]) => {
+    const [blueprint, next] = splitMigrationKey(key);
+    return [`${blueprint}.${old}`, next];
+  }));
   const notExpressible: ImportNote[] = [];
   const willAdd: ImportNote[] = [];
   // A migration `pulumi up` was interrupted in (infra/port): parked copies, and what differs beside them.
