@@ -14,6 +14,8 @@ import { PortEmulator, TEST_CREDENTIALS } from "./support/port-emulator";
 import { usePortEmulator } from "./support/port-hooks";
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+/** The release blueprint as Port holds it now (what migrateRelations judges from). */
+const liveRelease = async (client: PortClient) => (await client.getBlueprint("release")) as JsonObject | undefined;
 
 const ARTIFACT = { identifier: "artifact", title: "Artifact", schema: { properties: { name: { type: "string", title: "Name" } }, required: [] }, relations: {} };
 const STAGE = { identifier: "stage", title: "Stage", schema: { properties: { tier: { type: "string", title: "Tier" } }, required: [] }, relations: {} };
@@ -71,7 +73,7 @@ describe("relation migrations keeping the links", function () {
       const news = inputs(RENAMED, false, { target_stage: "stage" });
       let bulk = 0;
       const failing = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 3) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
-      await assert.rejects(migrateRelations(failing, "release", news.body, news.renames, false));
+      await assert.rejects(migrateRelations(failing, "release", news.body, news.renames, false, await liveRelease(failing)));
       assert.ok([...links("stage").values()].every((v) => typeof v === "string"), "every old link still readable");
       assert.ok([...links("target_stage").values()].some((v) => v === undefined), "interrupted before every link was copied");
       await blueprintProvider.update("release", olds, news);
@@ -145,7 +147,7 @@ describe("relation migrations keeping the links", function () {
       let bulk = 0;
       // 10 bulk writes park the links; the 13th (3rd of the write-back) is refused.
       const failing = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 13) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
-      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true));
+      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true, await liveRelease(failing)));
       const parked = links(parkedName("artifact"));
       assert.equal([...parked.values()].filter((v) => Array.isArray(v) && v.length === 1).length, 200, "the parked copy holds every link");
       assert.ok([...links("artifact").values()].some((v) => v === undefined || (Array.isArray(v) && v.length === 0)), "interrupted before every link was written back");
@@ -159,7 +161,7 @@ describe("relation migrations keeping the links", function () {
       let bulk = 0;
       // The 3rd of the 10 parking writes is refused: 40 links parked, the relation untouched.
       const failing = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 3) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
-      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true));
+      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true, await liveRelease(failing)));
       assert.equal(port.blueprint("release")!.relations.artifact.many, false, "still the old shape");
       const parked = [...links(parkedName("artifact")).values()].filter((v) => v !== undefined).length;
       assert.ok(parked > 0 && parked < 200, `the parked copy is partial (${parked})`);
@@ -182,7 +184,7 @@ describe("relation migrations keeping the links", function () {
       await seeded(50);
       let bulk = 0;
       const failing = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS, onAttempt: (m, u) => { if (m === "POST" && u.includes("/entities/bulk") && ++bulk === 2) port.inject({ method: "POST", path: "/entities/bulk", times: 1, status: 422 }); } });
-      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true));
+      await assert.rejects(migrateRelations(failing, "release", MANY, undefined, true, await liveRelease(failing)));
       const client = new PortClient({ baseUrl: port.url, credentials: TEST_CREDENTIALS });
       const live = (await client.listBlueprints()).filter((b) => b.identifier === "release");
       const marked = markMigrations(blueprintDrift([MANY], live), {});

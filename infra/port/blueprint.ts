@@ -61,16 +61,17 @@ function checkTypeChanges(olds: PortObjectInputs | undefined, news: PortObjectIn
 }
 
 /** PUT replaces the whole blueprint: carry the live aggregations over (they are managed apart). */
-async function withLiveAggregations(client: PortClient, identifier: string, body: JsonObject): Promise<JsonObject> {
-  const live = await client.getBlueprint(identifier);
+function withLiveAggregations(body: JsonObject, live: JsonObject | undefined): JsonObject {
   return { ...body, aggregationProperties: (live?.aggregationProperties ?? {}) as JsonObject };
 }
 
 /** Allowed type change: every value is converted and written back (property-migration.ts). */
 async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news: PortObjectInputs): Promise<JsonObject> {
-  const body = await withLiveAggregations(client, news.identifier, news.body);
-  await migrateRelations(client, news.identifier, body, news.renames, news.options?.allowPropertyTypeChange ?? false);
-  const renamed = await renameProperties(client, news.identifier, news.renames, body);
+  // One read serves the steps up to the first write; a step that wrote makes the next read again.
+  const live = (await client.getBlueprint(news.identifier)) as JsonObject | undefined;
+  const body = withLiveAggregations(news.body, live);
+  const relinked = await migrateRelations(client, news.identifier, body, news.renames, news.options?.allowPropertyTypeChange ?? false, live);
+  const renamed = await renameProperties(client, news.identifier, news.renames, body, relinked ? ((await client.getBlueprint(news.identifier)) as JsonObject | undefined) : live);
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
   if (changed.length > 0) return migrateProperties(client, news.identifier, changed, body, news.converters);
   return renamed ?? ((await client.replaceBlueprint(news.identifier, body)) as JsonObject);
@@ -79,13 +80,15 @@ async function updateBlueprint(client: PortClient, olds: PortObjectInputs, news:
 /** At preview: an allowed type change is blocked by any value that cannot be converted, named by entity. */
 async function checkTypeChangeValues(client: PortClient, olds: PortObjectInputs | undefined, news: PortObjectInputs): Promise<CheckFailure[]> {
   if (!olds) return [];
-  const renameIssues = news.renames ? await renameProblems(client, news.identifier, news.renames, news.body) : [];
+  // One read of the live blueprint for every check below.
+  const live = (await client.getBlueprint(news.identifier)) as JsonObject | undefined;
+  const renameIssues = news.renames ? await renameProblems(client, news.identifier, news.renames, news.body, live) : [];
   if (renameIssues.length > 0) return [{ property: "body.schema.properties", reason: unconvertibleMessage(news.identifier, renameIssues) }];
-  const linkIssues = await relationProblems(client, news.identifier, news.body, news.renames, news.options?.allowPropertyTypeChange ?? false);
+  const linkIssues = await relationProblems(client, news.identifier, news.body, news.renames, news.options?.allowPropertyTypeChange ?? false, live);
   if (linkIssues.length > 0) return [{ property: "body.relations", reason: linkIssues.join("; ") }];
   if (!news.options?.allowPropertyTypeChange) return [];
   const changed = typeChanges(olds.body, news.body).map((c) => c.key);
-  if (changed.length === 0 || !(await client.getBlueprint(news.identifier))) return [];
+  if (changed.length === 0 || !live) return [];
   const plan = await planMigration(client, news.identifier, changed, news.body, news.converters);
   return plan.problems.length > 0 ? [{ property: `body.schema.properties.${changed[0]}`, reason: unconvertibleMessage(news.identifier, plan.problems) }] : [];
 }

@@ -168,12 +168,11 @@ export function unconvertibleMessage(blueprint: string, problems: readonly strin
 }
 
 /** Renames whose old property is still live: new property → old property. */
-async function pendingRenames(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject) {
-  const live = (await client.getBlueprint(blueprint)) as JsonObject | undefined;
+function pendingRenames(renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject, live: JsonObject | undefined) {
   const liveProps = propertiesOf(live);
   const declared = propertiesOf(body);
   const pending = Object.entries(renames ?? {}).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] in liveProps && e[0] in declared && !(e[1] in declared));
-  return { live, liveProps, declared, pending };
+  return { liveProps, declared, pending };
 }
 
 /** Read the old properties' values and convert them to the new ones' schema (one paged search). */
@@ -196,8 +195,8 @@ async function planRename(client: PortClient, blueprint: string, pending: readon
 }
 
 /** At preview: values of a renamed property that will not fit the new one. */
-export async function renameProblems(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject): Promise<string[]> {
-  const { live, pending, declared } = await pendingRenames(client, blueprint, renames, body);
+export async function renameProblems(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject, live: JsonObject | undefined): Promise<string[]> {
+  const { pending, declared } = pendingRenames(renames, body, live);
   if (!live || pending.length === 0) return [];
   return (await planRename(client, blueprint, pending, declared)).problems;
 }
@@ -207,8 +206,8 @@ export async function renameProblems(client: PortClient, blueprint: string, rena
  * old property removed only after the copy succeeded — an interrupted run leaves the old values in
  * place and simply runs again. Returns Port's stored blueprint, or undefined when nothing was pending.
  */
-export async function renameProperties(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject): Promise<JsonObject | undefined> {
-  const { liveProps, pending, declared } = await pendingRenames(client, blueprint, renames, body);
+export async function renameProperties(client: PortClient, blueprint: string, renames: Readonly<Record<string, unknown>> | undefined, body: JsonObject, live: JsonObject | undefined): Promise<JsonObject | undefined> {
+  const { liveProps, pending, declared } = pendingRenames(renames, body, live);
   if (pending.length === 0) return undefined;
   // A property whose type changes in the same update keeps its live type here (Port refuses a type
   // change in place); migrateProperties converts it afterwards.

@@ -59,8 +59,7 @@ interface Pending {
 }
 
 /** What is still to do, judged on the live blueprint (so a re-run after an interruption resumes). */
-async function pendingRelations(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean): Promise<Pending | undefined> {
-  const live = (await client.getBlueprint(blueprint)) as JsonObject | undefined;
+function pendingRelations(blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean, live: JsonObject | undefined): Pending | undefined {
   if (!live) return undefined;
   const liveRels = relationsOf(live);
   const declared = relationsOf(body);
@@ -140,8 +139,8 @@ function ownershipBlocks(blueprint: string, p: Pending): string[] {
 }
 
 /** At preview, why the pending relation migrations cannot run: links that will not fit (a many → single with 2+ targets) by entity, or an ownership in the way. */
-export async function relationProblems(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean): Promise<string[]> {
-  const p = await pendingRelations(client, blueprint, body, renames, allowed);
+export async function relationProblems(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean, live: JsonObject | undefined): Promise<string[]> {
+  const p = pendingRelations(blueprint, body, renames, allowed, live);
   if (!p) return [];
   if (p.retargeted.length > 0) return p.retargeted;
   const blocked = ownershipBlocks(blueprint, p);
@@ -152,11 +151,12 @@ export async function relationProblems(client: PortClient, blueprint: string, bo
 
 /**
  * Relation renames and (when allowed) cardinality changes, up to the point where the declared
- * body can be PUT: the caller's final PUT removes the old relations and parked copies. Returns
- * whether anything was pending.
+ * body can be PUT: the caller's final PUT removes the old relations and parked copies. `live` is
+ * the blueprint as Port holds it now. Returns whether anything was pending (then Port's blueprint
+ * has changed).
  */
-export async function migrateRelations(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean): Promise<boolean> {
-  const p = await pendingRelations(client, blueprint, body, renames, allowed);
+export async function migrateRelations(client: PortClient, blueprint: string, body: JsonObject, renames: Readonly<Record<string, unknown>> | undefined, allowed: boolean, live: JsonObject | undefined): Promise<boolean> {
+  const p = pendingRelations(blueprint, body, renames, allowed, live);
   if (!p) return false;
   const declared = relationsOf(body);
   if (p.retargeted.length > 0) throw new Error(p.retargeted.join("; "));
